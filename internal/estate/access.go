@@ -1,0 +1,130 @@
+package estate
+
+import (
+	"slices"
+	"strings"
+)
+
+// Grant is one access policy or role assignment that gives a principal rights
+// over keys in a vault.
+type Grant struct {
+	PrincipalID   string
+	PrincipalType string // from the role assignment; "" for access policies
+	Via           string // "access policy" or "role assignment"
+	Role          string // role name, for role assignments
+	RoleID        string
+	Scope         string   // scope of a role assignment
+	Ops           []string // key operations granted, lower-case (see KeyOperations)
+	Admin         bool     // an administrative role (see AdministrativeRole)
+	// Ignored says why the grant has no effect, e.g. a role assignment on a
+	// vault that uses access policies.
+	Ignored string
+	// Unresolved says why its effect cannot be known, e.g. a custom role whose
+	// definition is not in the snapshot.
+	Unresolved string
+}
+
+// Has reports whether the grant gives op.
+func (g Grant) Has(op string) bool { return slices.Contains(g.Ops, op) }
+
+// KeyScope returns the ARM id of key name in vault v: the narrowest RBAC scope.
+func KeyScope(v *Vault, name string) string {
+	return strings.TrimRight(v.ID, "/") + "/keys/" + name
+}
+
+// Grants returns every grant on keys of vault v that applies at target (a key
+// scope from KeyScope, or the vault id for vault-wide grants), for one
+// principal, or for all principals when principalID is "". Grants that the
+// vault's permission model ignores are returned with Ignored set, so that
+// evidence can show them.
+func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
+	principalID = Lower(principalID)
+	var out []Grant
+	for _, p := range v.AccessPolicies {
+		if principalID != "" && p.ObjectID != principalID {
+			continue
+		}
+		g := Grant{PrincipalID: p.ObjectID, Via: "access policy", Ops: expandAccessPolicy(p.Keys)}
+		if v.RBAC {
+			g.Ignored = "the vault uses Azure RBAC, so access policies have no effect"
+		}
+		out = append(out, g)
+	}
+	var list []*RoleAssignment
+	if principalID != "" {
+		list = e.assignmentsBy[principalID]
+	} else {
+		list = e.RoleAssignments
+	}
+	for _, ra := range list {
+		applies, unresolved := e.appliesTo(ra.Scope, target)
+		if !applies && unresolved == "" {
+			continue
+		}
+		g := Grant{PrincipalID: ra.PrincipalID, PrincipalType: ra.PrincipalType, Via: "role assignment",
+			Role: e.RoleName(ra.RoleID), RoleID: ra.RoleID, Scope: ra.Scope,
+			Admin: AdministrativeRole(ra.RoleID, !v.RBAC), Unresolved: unresolved}
+		def := e.Role(ra.RoleID)
+		if def == nil {
+			if g.Unresolved == "" {
+				g.Unresolved = "role definition " + ra.RoleID + " is not in the snapshot"
+			}
+		} else {
+			for _, op := range KeyOperations {
+				if def.Allows(keyDataActions[op]) {
+					g.Ops = append(g.Ops, op)
+				}
+			}
+		}
+		switch {
+		case v.HSM:
+			g.Ignored = "a Managed HSM authorises key use by local RBAC, not Azure role assignments"
+			g.Ops = nil
+		case !v.RBAC && len(g.Ops) > 0 && !g.Admin:
+			g.Ignored = "the vault uses access policies, so Azure RBAC data roles have no effect"
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// appliesTo reports whether a role assignment at scope applies to target. A
+// management-group scope applies when the target's subscription lies below
+// that group; when the snapshot does not say, the answer is unresolved.
+func (e *Estate) appliesTo(scope, target string) (bool, string) {
+	if Within(target, scope) {
+		return true, ""
+	}
+	sid, ok := ParseID(scope)
+	if !ok || sid.Type != "microsoft.management/managementgroups" {
+		return false, ""
+	}
+	tid, _ := ParseID(target)
+	ancestors, known := e.mgAncestors[tid.Subscription]
+	if !known {
+		return false, "assignment at management group " + sid.Name + ", whose subscriptions are not in the snapshot"
+	}
+	return slices.Contains(ancestors, Lower(sid.Name)), ""
+}
+
+// expandAccessPolicy lower-cases access-policy key permissions and expands "all".
+func expandAccessPolicy(perms []string) []string {
+	var out []string
+	for _, p := range perms {
+		p = Lower(strings.TrimSpace(p))
+		if p == "all" {
+			return slices.Clone(KeyOperations)
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ManagedIdentityPrincipal reports whether the object id belongs to a managed
+// identity the snapshot knows (system-assigned on any resource, or user-assigned).
+func (e *Estate) ManagedIdentityPrincipal(principalID string) bool {
+	_, ok := e.miPrincipals[Lower(principalID)]
+	return ok
+}

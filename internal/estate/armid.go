@@ -1,0 +1,97 @@
+package estate
+
+import "strings"
+
+// ID is a parsed ARM resource id. Types are lower-cased; names keep their case.
+type ID struct {
+	Subscription    string // subscription GUID, lower-case
+	ResourceGroup   string // resource group name, lower-case
+	ManagementGroup string // management group name, lower-case, for ids under one
+	Type            string // full resource type, lower-case, e.g. microsoft.keyvault/vaults/keys
+	Name            string // the last name segment
+	Parent          string // id of the enclosing resource for child and extension resources
+}
+
+// ParseID parses an ARM resource id. The type is the one the id names: for an
+// extension resource (…/vaults/kv/providers/Microsoft.Insights/diagnosticSettings/x)
+// it is the extension's type, and Parent is the resource it extends.
+func ParseID(id string) (ID, bool) {
+	var out ID
+	trimmed := strings.Trim(id, "/")
+	if trimmed == "" || !strings.HasPrefix(id, "/") {
+		return out, false
+	}
+	seg := strings.Split(trimmed, "/")
+	lastProviders := -1
+	for i := 0; i < len(seg); i++ {
+		switch Lower(seg[i]) {
+		case "subscriptions":
+			if i == 0 && i+1 < len(seg) {
+				out.Subscription = Lower(seg[i+1])
+				i++
+				continue
+			}
+		case "resourcegroups":
+			if i == 2 && i+1 < len(seg) {
+				out.ResourceGroup = Lower(seg[i+1])
+				i++
+				continue
+			}
+		case "providers":
+			if i+1 < len(seg) {
+				lastProviders = i
+				i++ // skip the namespace
+				continue
+			}
+		}
+		if seg[i] == "" {
+			return out, false
+		}
+	}
+	if lastProviders < 0 {
+		switch {
+		case out.ResourceGroup != "" && len(seg) == 4:
+			out.Type, out.Name = "microsoft.resources/subscriptions/resourcegroups", seg[3]
+			out.Parent = "/" + strings.Join(seg[:2], "/")
+		case out.Subscription != "" && len(seg) == 2:
+			out.Type, out.Name = "microsoft.resources/subscriptions", seg[1]
+		default:
+			return out, false
+		}
+		return out, true
+	}
+	rest := seg[lastProviders+1:] // namespace, type, name, [type, name]...
+	if len(rest) < 3 || len(rest)%2 == 0 {
+		return out, false
+	}
+	types := []string{Lower(rest[0])}
+	for i := 1; i < len(rest); i += 2 {
+		types = append(types, Lower(rest[i]))
+	}
+	out.Type = strings.Join(types, "/")
+	out.Name = rest[len(rest)-1]
+	switch {
+	case len(rest) > 3: // child resource: strip the last type/name pair
+		out.Parent = "/" + strings.Join(seg[:len(seg)-2], "/")
+	case lastProviders > 0: // extension resource: the scope before /providers
+		out.Parent = "/" + strings.Join(seg[:lastProviders], "/")
+		if lastProviders == 4 && out.Type == "microsoft.management/managementgroups" {
+			out.Parent = ""
+		}
+	}
+	if len(seg) >= 4 && Lower(seg[0]) == "providers" && Lower(seg[1]) == "microsoft.management" && Lower(seg[2]) == "managementgroups" {
+		out.ManagementGroup = Lower(seg[3])
+	}
+	return out, true
+}
+
+// Within reports whether the resource id lies at or below scope, comparing
+// case-insensitively. The root scope "/" contains everything.
+func Within(id, scope string) bool {
+	scope = strings.TrimRight(Lower(scope), "/")
+	if scope == "" {
+		return true
+	}
+	id = strings.TrimRight(Lower(id), "/")
+	return id == scope || strings.HasPrefix(id, scope+"/")
+}

@@ -1,0 +1,678 @@
+package estate
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Types the key graph is built from besides the service table. Everything
+// else is counted and passed over.
+var graphTypes = map[string]bool{
+	"microsoft.keyvault/vaults":                           true,
+	"microsoft.keyvault/managedhsms":                      true,
+	"microsoft.keyvault/vaults/keys":                      true,
+	"microsoft.keyvault/managedhsms/keys":                 true,
+	"microsoft.sql/servers/encryptionprotector":           true,
+	"microsoft.sql/managedinstances/encryptionprotector":  true,
+	"microsoft.managedidentity/userassignedidentities":    true,
+	"microsoft.authorization/roleassignments":             true,
+	"microsoft.authorization/roledefinitions":             true,
+	"microsoft.resources/subscriptions":                   true,
+	"microsoft.insights/diagnosticsettings":               true,
+	"microsoft.eventgrid/systemtopics":                    true,
+	"microsoft.eventgrid/systemtopics/eventsubscriptions": true,
+	"microsoft.eventgrid/eventsubscriptions":              true,
+	"microsoft.insights/metricalerts":                     true,
+	"microsoft.insights/scheduledqueryrules":              true,
+	"microsoft.insights/activitylogalerts":                true,
+	"microsoft.web/sites":                                 true,
+	"microsoft.web/sites/slots":                           true,
+}
+
+// Relevant reports whether resources of a lower-case type are read by any rule.
+// Sources may skip decoding the properties of other resources.
+func Relevant(typ string) bool {
+	return graphTypes[typ] || serviceByType[typ] != nil
+}
+
+// Builder collects resources from any number of sources and links them into an
+// Estate. Add may be called in any order: references are resolved in Build.
+type Builder struct {
+	resources []*Resource
+	byID      map[string]int
+	header    *Header
+	audit     []*AuditRecord
+	warnings  []Warning
+	stats     Stats
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder { return &Builder{byID: map[string]int{}} }
+
+// Add adds a resource. Resources of types no rule reads are only counted. A
+// resource given twice (the same id in two inputs) keeps its later copy.
+func (b *Builder) Add(r *Resource) {
+	b.stats.Resources++
+	r.Type = Lower(r.Type)
+	if !Relevant(r.Type) {
+		b.stats.Skipped++
+		return
+	}
+	k := r.Key()
+	if i, ok := b.byID[k]; ok {
+		b.resources[i] = r
+		return
+	}
+	b.byID[k] = len(b.resources)
+	b.resources = append(b.resources, r)
+}
+
+// AddHeader records the collection metadata of a snapshot.
+func (b *Builder) AddHeader(h *Header) {
+	if b.header == nil {
+		b.header = h
+		return
+	}
+	// Several snapshots: keep every gap, the latest time.
+	b.header.Coverage = append(b.header.Coverage, h.Coverage...)
+	b.header.Scopes = append(b.header.Scopes, h.Scopes...)
+	if h.CollectedAt.After(b.header.CollectedAt) {
+		b.header.CollectedAt = h.CollectedAt
+	}
+}
+
+// AddAudit adds a Key Vault audit record.
+func (b *Builder) AddAudit(a *AuditRecord) { b.audit = append(b.audit, a) }
+
+// Warn records a problem with the input that did not stop reading.
+func (b *Builder) Warn(src Source, format string, args ...any) {
+	b.warnings = append(b.warnings, Warning{Source: src, Message: fmt.Sprintf(format, args...)})
+}
+
+// Build links everything added so far into an Estate.
+func (b *Builder) Build() *Estate {
+	e := &Estate{
+		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
+		byID: make(map[string]*Resource, len(b.resources)), vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
+		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
+		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: map[string]string{},
+	}
+	for _, r := range b.resources {
+		e.byID[r.Key()] = r
+	}
+	e.addPlaceholders(b.resources)
+	var keys, diags, subs, topics []*Resource
+	for _, r := range b.resources {
+		e.notePrincipals(r)
+		switch r.Type {
+		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
+			v := newVault(r)
+			e.Vaults = append(e.Vaults, v)
+			e.vaultByID[r.Key()] = v
+			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
+		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
+			keys = append(keys, r)
+		case "microsoft.managedidentity/userassignedidentities":
+			e.uaiByID[r.Key()] = r
+			if c := Lower(r.Props.Str("clientid")); c != "" {
+				e.uaiByClientID[c] = r
+			}
+			if p := Lower(r.Props.Str("principalid")); p != "" {
+				e.miPrincipals[p] = r.ID
+			}
+		case "microsoft.authorization/roleassignments":
+			ra := &RoleAssignment{Resource: r, Scope: Lower(strings.TrimRight(r.Props.Str("scope"), "/")),
+				PrincipalID: Lower(r.Props.Str("principalid")), PrincipalType: r.Props.Str("principaltype"),
+				RoleID: roleGUID(r.Props.Str("roledefinitionid"))}
+			if ra.Scope == "" {
+				if id, ok := ParseID(r.ID); ok {
+					ra.Scope = Lower(id.Parent)
+				}
+			}
+			e.RoleAssignments = append(e.RoleAssignments, ra)
+			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
+		case "microsoft.authorization/roledefinitions":
+			e.addRoleDefinition(r)
+		case "microsoft.resources/subscriptions":
+			subs = append(subs, r)
+		case "microsoft.insights/diagnosticsettings":
+			diags = append(diags, r)
+		case "microsoft.eventgrid/systemtopics":
+			topics = append(topics, r)
+		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
+			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
+		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
+			e.Alerts = append(e.Alerts, newAlert(r))
+		case "microsoft.web/sites", "microsoft.web/sites/slots":
+			e.Apps = append(e.Apps, r)
+		}
+	}
+	for _, r := range subs {
+		var chain []string
+		for _, a := range r.Props.List("managementgroupancestorschain") {
+			if o, ok := a.(Object); ok && o.Str("name") != "" {
+				chain = append(chain, Lower(o.Str("name")))
+			}
+		}
+		if chain != nil || r.Props.Get("managementgroupancestorschain") != nil {
+			id, _ := ParseID(r.ID)
+			e.mgAncestors[id.Subscription] = chain
+		}
+	}
+	for _, r := range keys {
+		e.addKey(r)
+	}
+	for _, r := range diags {
+		e.addDiagnostic(r)
+	}
+	e.linkEventSubs(topics)
+	for _, r := range b.resources {
+		s := ServiceFor(r.Type)
+		if s == nil {
+			continue
+		}
+		if s.KeyHolder {
+			e.EncryptionSets = append(e.EncryptionSets, r)
+			continue
+		}
+		e.Workloads = append(e.Workloads, e.newWorkload(r, s))
+	}
+	e.Collected = Collected{
+		Keys:               len(keys) > 0 || e.Header != nil,
+		DiagnosticSettings: len(diags) > 0 || e.Header != nil,
+		RoleAssignments:    len(e.RoleAssignments) > 0 || e.Header != nil,
+		EventSubscriptions: len(e.EventSubs) > 0 || e.Header != nil,
+	}
+	return e
+}
+
+// addPlaceholders creates the SQL servers and managed instances that are known
+// only from their encryptionProtector child, so that the finding lands on the
+// server as the contract requires.
+func (e *Estate) addPlaceholders(list []*Resource) {
+	for _, r := range list {
+		var parentType string
+		switch r.Type {
+		case "microsoft.sql/servers/encryptionprotector":
+			parentType = "microsoft.sql/servers"
+		case "microsoft.sql/managedinstances/encryptionprotector":
+			parentType = "microsoft.sql/managedinstances"
+		default:
+			continue
+		}
+		id, ok := ParseID(r.ID)
+		if !ok || id.Parent == "" || e.byID[Lower(id.Parent)] != nil {
+			continue
+		}
+		pid, _ := ParseID(id.Parent)
+		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true}
+		e.byID[p.Key()] = p
+		if s := ServiceFor(parentType); s != nil {
+			e.Workloads = append(e.Workloads, e.newWorkload(p, s))
+		}
+	}
+}
+
+// Child implements Lookup: the first resource of type typ whose parent is parent.
+func (e *Estate) Child(parent *Resource, typ string) *Resource {
+	// The only children the table asks for are singletons named "current".
+	return e.byID[Lower(parent.ID+"/"+typ[strings.LastIndexByte(typ, '/')+1:]+"/current")]
+}
+
+// Resource returns the resource with that id, or nil.
+func (e *Estate) Resource(id string) *Resource { return e.byID[Lower(strings.TrimRight(id, "/"))] }
+
+// VaultByID returns the vault or HSM with that ARM id, or nil.
+func (e *Estate) VaultByID(id string) *Vault { return e.vaultByID[Lower(strings.TrimRight(id, "/"))] }
+
+// FindVault returns the vault or HSM a key reference points at, or nil.
+func (e *Estate) FindVault(u KeyURI) *Vault {
+	v := e.vaultByName[vaultKey(u.HSM, u.Vault)]
+	if v != nil && v.Host != "" && u.Host != "" && v.Host != u.Host {
+		return nil // same name in another cloud
+	}
+	return v
+}
+
+// FindKey returns the key a reference points at, or nil.
+func (e *Estate) FindKey(u KeyURI) *Key {
+	if v := e.FindVault(u); v != nil {
+		for _, k := range v.Keys {
+			if k.Name == u.Name {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// KeysListed reports whether the snapshot holds the complete key list of v,
+// so that a missing key really is missing.
+func (e *Estate) KeysListed(v *Vault) bool {
+	if len(v.Keys) > 0 {
+		return true
+	}
+	return e.Header != nil && !e.Gapped("keys", v.ID)
+}
+
+// Known reports whether the snapshot carries data of a kind (see Gap.Data) for
+// the resource at id: the kind was collected and no gap covers id.
+func (e *Estate) Known(data, id string) bool {
+	var collected bool
+	switch data {
+	case "keys":
+		collected = e.Collected.Keys
+	case "diagnosticSettings":
+		collected = e.Collected.DiagnosticSettings
+	case "roleAssignments":
+		collected = e.Collected.RoleAssignments
+	case "eventSubscriptions":
+		collected = e.Collected.EventSubscriptions
+	default:
+		collected = true
+	}
+	return collected && !e.Gapped(data, id)
+}
+
+// Gapped reports whether the collection header says data of that kind could
+// not be read for id, and returns nothing otherwise.
+func (e *Estate) Gapped(data, id string) bool {
+	return e.GapFor(data, id) != nil
+}
+
+// GapFor returns the coverage gap that covers data for id, or nil.
+func (e *Estate) GapFor(data, id string) *Gap {
+	if e.Header == nil {
+		return nil
+	}
+	for i := range e.Header.Coverage {
+		g := &e.Header.Coverage[i]
+		if (g.Data == "" || g.Data == data || g.Data == "resources") && Within(id, g.Scope) {
+			return g
+		}
+	}
+	return nil
+}
+
+func vaultKey(hsm bool, name string) string {
+	if hsm {
+		return "hsm:" + name
+	}
+	return "kv:" + name
+}
+
+func (e *Estate) notePrincipals(r *Resource) {
+	if r.Identity == nil {
+		return
+	}
+	if r.Identity.PrincipalID != "" {
+		e.miPrincipals[r.Identity.PrincipalID] = r.ID
+	}
+	for _, u := range r.Identity.UserAssigned {
+		if u.PrincipalID != "" {
+			e.miPrincipals[u.PrincipalID] = u.ResourceID
+		}
+	}
+}
+
+func newVault(r *Resource) *Vault {
+	p := r.Props
+	v := &Vault{Resource: r, HSM: r.Type == "microsoft.keyvault/managedhsms", SoftDelete: true}
+	uri := p.Str("vaulturi")
+	if v.HSM {
+		uri = p.Str("hsmuri")
+	}
+	if u, err := url.Parse(strings.TrimSpace(uri)); err == nil && u.Hostname() != "" {
+		v.Host = Lower(u.Hostname())
+	}
+	if b, ok := p.Bool("enablesoftdelete"); ok {
+		v.SoftDelete = b
+	}
+	v.PurgeProtection, _ = p.Bool("enablepurgeprotection")
+	if v.HSM {
+		v.RBAC = true
+	} else {
+		v.RBAC, _ = p.Bool("enablerbacauthorization")
+	}
+	v.PublicNetworkAccess = p.Str("publicnetworkaccess")
+	v.DefaultAction = p.Str("networkacls.defaultaction")
+	v.Bypass = p.Str("networkacls.bypass")
+	for _, a := range p.List("accesspolicies") {
+		o, ok := a.(Object)
+		if !ok {
+			continue
+		}
+		v.AccessPolicies = append(v.AccessPolicies, AccessPolicy{TenantID: Lower(o.Str("tenantid")),
+			ObjectID: Lower(o.Str("objectid")), ApplicationID: Lower(o.Str("applicationid")), Keys: o.Strs("permissions.keys")})
+	}
+	return v
+}
+
+func (e *Estate) addKey(r *Resource) {
+	id, _ := ParseID(r.ID)
+	parent, _ := ParseID(id.Parent)
+	k := &Key{Resource: r, VaultName: Lower(parent.Name), HSMKey: r.Type == "microsoft.keyvault/managedhsms/keys",
+		Name: Lower(id.Name), Enabled: true}
+	p := r.Props
+	attr := p.Obj("attributes")
+	if b, ok := attr.Bool("enabled"); ok {
+		k.Enabled = b
+	}
+	k.Expires = e.keyTime(r, attr, "exp", "expires", "expireson")
+	k.NotBefore = e.keyTime(r, attr, "nbf", "notbefore")
+	k.Created = e.keyTime(r, attr, "created", "createdon")
+	k.Updated = e.keyTime(r, attr, "updated", "updatedon")
+	k.Kty = p.Str("kty")
+	if n, ok := p.Num("keysize"); ok {
+		k.Size = int(n)
+	}
+	k.Curve = p.Str("curvename")
+	k.KeyOps = p.Strs("keyops")
+	if rp := p.Obj("rotationpolicy"); rp != nil {
+		k.Rotation = e.rotationPolicy(r, rp)
+	}
+	if v := e.vaultByID[Lower(id.Parent)]; v != nil {
+		k.Vault = v
+		v.Keys = append(v.Keys, k)
+	}
+	e.Keys = append(e.Keys, k)
+}
+
+// keyTime reads a key attribute: Unix seconds as ARM returns them, or an
+// ISO-8601 string as the data plane does.
+func (e *Estate) keyTime(r *Resource, attr Object, names ...string) time.Time {
+	for _, n := range names {
+		switch v := attr.Get(n).(type) {
+		case nil:
+			continue
+		case float64:
+			return time.Unix(int64(v), 0).UTC()
+		case string:
+			if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(secs, 0).UTC()
+			}
+			if t, err := time.Parse(time.RFC3339, strings.TrimSpace(v)); err == nil {
+				return t.UTC()
+			}
+			e.warn(r.Source, "%s: attributes.%s %q is neither Unix seconds nor an RFC 3339 time; ignored", r.ID, n, v)
+		default:
+			e.warn(r.Source, "%s: attributes.%s has an unexpected type; ignored", r.ID, n)
+		}
+	}
+	return time.Time{}
+}
+
+func (e *Estate) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
+	out := &RotationPolicy{}
+	dur := func(path string, o Object) Duration {
+		s := o.Str(path)
+		if s == "" {
+			return Duration{}
+		}
+		d, err := ParseDuration(s)
+		if err != nil {
+			e.warn(r.Source, "%s: rotationPolicy: %v", r.ID, err)
+		}
+		return d
+	}
+	out.ExpiryTime = dur("attributes.expirytime", rp)
+	for _, a := range rp.List("lifetimeactions") {
+		o, ok := a.(Object)
+		if !ok {
+			continue
+		}
+		switch Lower(o.Str("action.type")) {
+		case "rotate":
+			out.Rotate = true
+			out.RotateAfterCreate = dur("trigger.timeaftercreate", o)
+			out.RotateBeforeExpiry = dur("trigger.timebeforeexpiry", o)
+		case "notify":
+			out.Notify = true
+		}
+	}
+	return out
+}
+
+func (e *Estate) warn(src Source, format string, args ...any) {
+	e.Warnings = append(e.Warnings, Warning{Source: src, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *Estate) addRoleDefinition(r *Resource) {
+	p := r.Props
+	d := &RoleDefinition{ID: roleGUID(r.ID), Name: p.Str("rolename")}
+	for _, perm := range p.List("permissions") {
+		o, ok := perm.(Object)
+		if !ok {
+			continue
+		}
+		d.Actions = append(d.Actions, o.Strs("actions")...)
+		d.NotActions = append(d.NotActions, o.Strs("notactions")...)
+		d.DataActions = append(d.DataActions, o.Strs("dataactions")...)
+		d.NotDataActions = append(d.NotDataActions, o.Strs("notdataactions")...)
+	}
+	e.roleDefs[d.ID] = d
+}
+
+func (e *Estate) addDiagnostic(r *Resource) {
+	id, _ := ParseID(r.ID)
+	d := &DiagnosticSetting{Resource: r, Target: Lower(id.Parent)}
+	p := r.Props
+	for _, l := range p.List("logs") {
+		o, ok := l.(Object)
+		if !ok {
+			continue
+		}
+		en, _ := o.Bool("enabled")
+		d.Logs = append(d.Logs, LogSetting{Category: o.Str("category"), CategoryGroup: o.Str("categorygroup"), Enabled: en})
+	}
+	for _, f := range []string{"workspaceid", "storageaccountid", "eventhubauthorizationruleid", "marketplacepartnerid", "servicebusruleid"} {
+		if s := strings.TrimSpace(p.Str(f)); s != "" {
+			d.Destinations = append(d.Destinations, s)
+		}
+	}
+	e.Diagnostics = append(e.Diagnostics, d)
+	if v := e.vaultByID[d.Target]; v != nil {
+		v.Diagnostics = append(v.Diagnostics, d)
+	}
+}
+
+func (e *Estate) linkEventSubs(topics []*Resource) {
+	source := map[string]string{}
+	for _, t := range topics {
+		source[t.Key()] = Lower(t.Props.Str("source"))
+	}
+	for _, s := range e.EventSubs {
+		id, _ := ParseID(s.ID)
+		parent := Lower(id.Parent)
+		if s.Type == "microsoft.eventgrid/systemtopics/eventsubscriptions" {
+			s.Source = source[parent]
+		} else {
+			s.Source = parent
+		}
+		if s.Source == "" {
+			if t := Lower(s.Props.Str("topic")); t != "" {
+				s.Source = source[t]
+			}
+		}
+		if f := s.Props.Get("filter.includedeventtypes"); f != nil {
+			s.EventTypes = s.Props.Strs("filter.includedeventtypes")
+			if s.EventTypes == nil {
+				s.EventTypes = []string{}
+			}
+		}
+		if v := e.vaultByID[s.Source]; v != nil {
+			v.EventSubs = append(v.EventSubs, s)
+		}
+	}
+}
+
+func newAlert(r *Resource) *AlertRule {
+	a := &AlertRule{Resource: r, Enabled: true}
+	if b, ok := r.Props.Bool("enabled"); ok {
+		a.Enabled = b
+	}
+	for _, s := range r.Props.Strs("scopes") {
+		a.Scopes = append(a.Scopes, Lower(strings.TrimRight(s, "/")))
+	}
+	var b strings.Builder
+	flatten(&b, r.Props.Get("criteria"))
+	flatten(&b, r.Props.Get("condition"))
+	a.Text = Lower(b.String())
+	return a
+}
+
+// flatten writes every string of a JSON value, for matching alert criteria text.
+func flatten(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case string:
+		b.WriteString(x)
+		b.WriteByte(' ')
+	case []any:
+		for _, y := range x {
+			flatten(b, y)
+		}
+	case Object:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			flatten(b, x[k])
+		}
+	}
+}
+
+func (e *Estate) newWorkload(r *Resource, s *Service) *Workload {
+	enc := s.Read(r, e)
+	w := &Workload{Resource: r, Service: s, CMK: enc.State, Evidence: enc.Evidence}
+	for _, spec := range enc.Refs {
+		w.KeyRefs = append(w.KeyRefs, e.resolve(spec, nil)...)
+	}
+	for _, ref := range w.KeyRefs {
+		if ref.Key != nil && !slices.Contains(ref.Key.Users, w) {
+			ref.Key.Users = append(ref.Key.Users, w)
+		}
+	}
+	return w
+}
+
+// resolve turns a RefSpec into key references, following key holders.
+func (e *Estate) resolve(spec RefSpec, via []string) []*KeyRef {
+	if spec.Through != "" {
+		via = append(slices.Clone(via), spec.Through)
+		holder := e.Resource(spec.Through)
+		if holder == nil {
+			return []*KeyRef{{Raw: spec.Through, Field: spec.Field, Via: via,
+				Unresolved: "disk encryption set " + spec.Through + " is not in the snapshot"}}
+		}
+		s := ServiceFor(holder.Type)
+		if s == nil || !s.KeyHolder || len(via) > 4 {
+			return []*KeyRef{{Raw: spec.Through, Field: spec.Field, Via: via,
+				Unresolved: spec.Through + " is not a disk encryption set"}}
+		}
+		enc := s.Read(holder, e)
+		if len(enc.Refs) == 0 {
+			return []*KeyRef{{Raw: spec.Through, Field: spec.Field, Via: via,
+				Unresolved: "disk encryption set " + spec.Through + " names no active key"}}
+		}
+		var out []*KeyRef
+		for _, sub := range enc.Refs {
+			out = append(out, e.resolve(sub, via)...)
+		}
+		return out
+	}
+	ref := &KeyRef{Field: spec.Field, Via: via, Identity: spec.Identity}
+	var err error
+	switch {
+	case spec.URI != "":
+		ref.Raw = spec.URI
+		ref.URI, err = ParseKeyURI(spec.URI)
+	case spec.VaultID != "":
+		ref.Raw = strings.TrimRight(spec.VaultID, "/") + "/keys/" + spec.KeyName
+		vid, ok := ParseID(spec.VaultID)
+		switch {
+		case !ok || (vid.Type != "microsoft.keyvault/vaults" && vid.Type != "microsoft.keyvault/managedhsms"):
+			err = fmt.Errorf("%q is not the ARM id of a vault", spec.VaultID)
+		case strings.TrimSpace(spec.KeyName) == "":
+			err = fmt.Errorf("no key name beside vault %q", spec.VaultID)
+		default:
+			ref.URI = KeyURI{Vault: Lower(vid.Name), HSM: vid.Type == "microsoft.keyvault/managedhsms",
+				Name: Lower(strings.TrimSpace(spec.KeyName)), Version: strings.TrimSpace(spec.Version)}
+		}
+	default:
+		ref.Raw = strings.TrimRight(spec.VaultURI, "/") + "/keys/" + spec.KeyName
+		ref.URI, err = KeyURIFromParts(spec.VaultURI, spec.KeyName, spec.Version)
+	}
+	if err != nil {
+		ref.ParseErr = err.Error()
+	} else {
+		ref.Vault = e.FindVault(ref.URI)
+		ref.Key = e.FindKey(ref.URI)
+	}
+	e.resolveIdentity(&ref.Identity)
+	return []*KeyRef{ref}
+}
+
+// resolveIdentity finds the principal (object) id of the identity a workload
+// uses for its key, or says why it cannot work or cannot be known.
+func (e *Estate) resolveIdentity(id *IdentityRef) {
+	if id.PrincipalID != "" || id.Problem != "" || id.Unknown != "" {
+		return
+	}
+	holder := e.Resource(id.Holder)
+	switch {
+	case id.Kind == IdentityFirstParty:
+		id.Unknown = "the service reaches the key with Microsoft's first-party identity, whose principal is not in the snapshot"
+		return
+	case holder == nil || holder.Placeholder:
+		id.Unknown = "the resource holding the identity (" + id.Holder + ") is not in the snapshot"
+		return
+	}
+	ident := holder.Identity
+	switch {
+	case id.Kind == IdentitySystem:
+		if !ident.SystemAssigned() {
+			id.Problem = "the service uses the system-assigned identity, but " + holder.Name + " has none"
+			return
+		}
+		if id.PrincipalID = ident.PrincipalID; id.PrincipalID == "" {
+			id.Unknown = "the system-assigned identity's principalId is not in the snapshot"
+		}
+	case id.ResourceID != "":
+		u, ok := ident.UserAssignedByID(id.ResourceID)
+		if !ok {
+			id.Problem = "user-assigned identity " + id.ResourceID + " is not attached to " + holder.Name
+			return
+		}
+		id.PrincipalID = u.PrincipalID
+		if uai := e.uaiByID[Lower(id.ResourceID)]; id.PrincipalID == "" && uai != nil {
+			id.PrincipalID = Lower(uai.Props.Str("principalid"))
+		}
+		if id.PrincipalID == "" {
+			id.Unknown = "the principalId of " + id.ResourceID + " is not in the snapshot"
+		}
+	case id.ClientID != "":
+		if u, ok := ident.UserAssignedByClientID(id.ClientID); ok {
+			id.ResourceID, id.PrincipalID = u.ResourceID, u.PrincipalID
+		} else if uai := e.uaiByClientID[id.ClientID]; uai != nil {
+			if _, attached := ident.UserAssignedByID(uai.ID); !attached {
+				id.Problem = "the identity with client id " + id.ClientID + " (" + uai.ID + ") is not attached to " + holder.Name
+				return
+			}
+			id.ResourceID, id.PrincipalID = uai.ID, Lower(uai.Props.Str("principalid"))
+		} else {
+			id.Unknown = "no identity with client id " + id.ClientID + " is in the snapshot"
+			return
+		}
+		if id.PrincipalID == "" {
+			id.Unknown = "the principalId of the identity with client id " + id.ClientID + " is not in the snapshot"
+		}
+	default:
+		id.Unknown = "the resource does not say which identity reaches its key"
+	}
+}

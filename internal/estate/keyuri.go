@@ -1,0 +1,104 @@
+package estate
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// KeyURI identifies a key in a Key Vault or Managed HSM, whatever form the
+// reference took. Vault and Name are lower-case: Key Vault names are
+// case-insensitive.
+type KeyURI struct {
+	Host    string // lower-case host, e.g. kv-prod.vault.azure.net; empty for ARM-id references
+	Vault   string // vault or HSM name, lower-case
+	HSM     bool   // a Managed HSM key
+	Name    string // key name, lower-case
+	Version string // "" when the reference follows the latest version
+}
+
+// String renders the reference as a versionless or versioned data-plane URI.
+func (k KeyURI) String() string {
+	host := k.Host
+	if host == "" {
+		host = k.Vault + ".vault.azure.net"
+		if k.HSM {
+			host = k.Vault + ".managedhsm.azure.net"
+		}
+	}
+	s := "https://" + host + "/keys/" + k.Name
+	if k.Version != "" {
+		s += "/" + k.Version
+	}
+	return s
+}
+
+// ParseKeyURI parses a key reference: a data-plane key URI
+// (https://NAME.vault.azure.net/keys/KEY[/VERSION], any case, with or without a
+// trailing slash, managedhsm and sovereign-cloud hosts) or the ARM id of a key
+// (…/Microsoft.KeyVault/vaults/NAME/keys/KEY or …/managedHSMs/NAME/keys/KEY).
+func ParseKeyURI(s string) (KeyURI, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return KeyURI{}, fmt.Errorf("empty key reference")
+	}
+	if strings.HasPrefix(s, "/") {
+		id, ok := ParseID(s)
+		if !ok || (id.Type != "microsoft.keyvault/vaults/keys" && id.Type != "microsoft.keyvault/managedhsms/keys") {
+			return KeyURI{}, fmt.Errorf("%q is not a key URI or the ARM id of a key", s)
+		}
+		parent, _ := ParseID(id.Parent)
+		return KeyURI{Vault: Lower(parent.Name), HSM: id.Type == "microsoft.keyvault/managedhsms/keys", Name: Lower(id.Name)}, nil
+	}
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return KeyURI{}, fmt.Errorf("key reference %q: %w", s, err)
+	}
+	vault, hsm, ok := vaultHost(u.Hostname())
+	if !ok {
+		return KeyURI{}, fmt.Errorf("key reference %q: host %q is not a Key Vault or Managed HSM host", s, u.Hostname())
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 2 || len(parts) > 3 || !strings.EqualFold(parts[0], "keys") || parts[1] == "" {
+		return KeyURI{}, fmt.Errorf("key reference %q: path is not /keys/NAME[/VERSION]", s)
+	}
+	k := KeyURI{Host: Lower(u.Hostname()), Vault: vault, HSM: hsm, Name: Lower(parts[1])}
+	if len(parts) == 3 {
+		k.Version = parts[2]
+	}
+	return k, nil
+}
+
+// KeyURIFromParts builds a reference from a vault URI and a key name held in
+// separate fields, as storage accounts, Cognitive Services and Data Factory do.
+func KeyURIFromParts(vaultURI, name, version string) (KeyURI, error) {
+	base := strings.TrimRight(strings.TrimSpace(vaultURI), "/")
+	if base == "" || strings.TrimSpace(name) == "" {
+		return KeyURI{}, fmt.Errorf("key reference needs a vault URI and a key name (got %q, %q)", vaultURI, name)
+	}
+	ref := base + "/keys/" + strings.TrimSpace(name)
+	if v := strings.TrimSpace(version); v != "" {
+		ref += "/" + v
+	}
+	return ParseKeyURI(ref)
+}
+
+// vaultHost splits NAME.vault.azure.net (or another cloud's suffix, or a
+// managedhsm host) into the vault name and whether it is a Managed HSM.
+func vaultHost(host string) (name string, hsm, ok bool) {
+	host = Lower(strings.TrimSuffix(host, "."))
+	name, suffix, found := strings.Cut(host, ".")
+	if !found || name == "" {
+		return "", false, false
+	}
+	switch {
+	case strings.HasPrefix(suffix, "vault."):
+		return name, false, true
+	case strings.HasPrefix(suffix, "managedhsm."):
+		return name, true, true
+	}
+	return "", false, false
+}

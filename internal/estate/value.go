@@ -1,0 +1,121 @@
+package estate
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Object is a decoded JSON object whose member names are lower-cased, so that
+// property lookups are case-insensitive as they are in ARM. Values are string,
+// float64, bool, nil, []any or Object.
+type Object map[string]any
+
+// Lower lower-cases ARM ids, types and enum values for comparison. It does not
+// allocate when s is already lower-case ASCII.
+func Lower(s string) string { return strings.ToLower(s) }
+
+// Get returns the value at a dotted path such as "encryption.keysource", or nil.
+// Path segments are matched case-insensitively.
+func (o Object) Get(path string) any {
+	var cur any = o
+	for path != "" {
+		seg := path
+		if i := strings.IndexByte(path, '.'); i >= 0 {
+			seg, path = path[:i], path[i+1:]
+		} else {
+			path = ""
+		}
+		m, ok := cur.(Object)
+		if !ok {
+			return nil
+		}
+		cur = m[Lower(seg)]
+	}
+	return cur
+}
+
+// Has reports whether path holds a value other than null, "" or an empty object.
+func (o Object) Has(path string) bool {
+	switch v := o.Get(path).(type) {
+	case nil:
+		return false
+	case string:
+		return strings.TrimSpace(v) != ""
+	case Object:
+		return len(v) > 0
+	default:
+		return true
+	}
+}
+
+// Str returns the string at path; numbers and booleans are formatted, anything
+// else gives "".
+func (o Object) Str(path string) string {
+	switch v := o.Get(path).(type) {
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// Bool returns the boolean at path. Like Azure Policy it accepts the strings
+// "true" and "false" in any case. ok is false when the value is absent or not a
+// boolean.
+func (o Object) Bool(path string) (v, ok bool) {
+	switch x := o.Get(path).(type) {
+	case bool:
+		return x, true
+	case string:
+		switch Lower(strings.TrimSpace(x)) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// Num returns the number at path; numeric strings are accepted.
+func (o Object) Num(path string) (float64, bool) {
+	switch x := o.Get(path).(type) {
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// Obj returns the object at path, or nil.
+func (o Object) Obj(path string) Object {
+	m, _ := o.Get(path).(Object)
+	return m
+}
+
+// List returns the array at path, or nil.
+func (o Object) List(path string) []any {
+	l, _ := o.Get(path).([]any)
+	return l
+}
+
+// Strs returns the strings of the array at path, skipping other values.
+func (o Object) Strs(path string) []string {
+	var out []string
+	for _, v := range o.List(path) {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// EqualFold reports whether the string at path equals want, ignoring case.
+func (o Object) EqualFold(path, want string) bool {
+	return strings.EqualFold(strings.TrimSpace(o.Str(path)), want)
+}

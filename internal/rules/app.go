@@ -1,0 +1,4 @@
+package rules
+
+// appRules are the app-tier rules, in catalog order.
+var appRules = []*Rule{}

@@ -1,0 +1,136 @@
+// Package rules holds cmkguard's rule catalog and the engine that evaluates it
+// over an estate. A rule is a value: id, severity, description, rationale,
+// remediation, framework references and one evaluate function for the kind of
+// subject it judges. Rules read only the estate model and the policy; they
+// never parse files or call Azure.
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/policy"
+)
+
+// Status is the outcome of a rule on one resource.
+type Status string
+
+// Statuses (CONTRACT §4).
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Unknown Status = "unknown" // the snapshot lacks what is needed to decide
+	Waived  Status = "waived"  // failed, but a waiver in the policy accepts it
+)
+
+// Severity orders findings; --fail-on compares against it.
+type Severity int
+
+// Severities, weakest first.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = []string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity parses a severity name, case-insensitively.
+func ParseSeverity(s string) (Severity, error) {
+	if i := slices.Index(severityNames, strings.ToLower(strings.TrimSpace(s))); i >= 0 {
+		return Severity(i), nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(severityNames, ", "))
+}
+
+// MarshalText renders the severity by name in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Rule is one check in the catalog. Exactly one of the evaluate functions is set;
+// it says which subjects the rule judges.
+type Rule struct {
+	ID          string
+	Title       string
+	Severity    Severity
+	Description string // what passes
+	Rationale   string // why it matters
+	Remediation string // the az command or template property that fixes it
+	Frameworks  []string
+
+	Workload func(*Env, *estate.Workload) Outcome // per CMK-capable workload
+	Vault    func(*Env, *estate.Vault) Outcome    // per Key Vault and Managed HSM
+	Key      func(*Env, *estate.Key) Outcome      // per key
+	App      func(*Env, *estate.Resource) Outcome // per web or function app
+}
+
+// Subject names the kind of resource a rule judges.
+func (r *Rule) Subject() string {
+	switch {
+	case r.Workload != nil:
+		return "workload"
+	case r.Vault != nil:
+		return "vault"
+	case r.Key != nil:
+		return "key"
+	default:
+		return "app"
+	}
+}
+
+// Env is what a rule may read.
+type Env struct {
+	Estate *estate.Estate
+	Policy *policy.Policy
+	Now    time.Time
+}
+
+// Outcome is a rule's verdict on one subject. The zero Outcome means the rule
+// does not apply to the subject and produces no result.
+type Outcome struct {
+	Status   Status
+	Message  string
+	Evidence map[string]any
+}
+
+// Applies reports whether the outcome is a result.
+func (o Outcome) Applies() bool { return o.Status != "" }
+
+// Passf, Failf and Unknownf build outcomes; evidence is given as key, value pairs.
+func Passf(ev []any, format string, args ...any) Outcome { return outcome(Pass, ev, format, args) }
+
+// Failf builds a failing outcome.
+func Failf(ev []any, format string, args ...any) Outcome { return outcome(Fail, ev, format, args) }
+
+// Unknownf builds an outcome for a subject the snapshot cannot judge.
+func Unknownf(ev []any, format string, args ...any) Outcome {
+	return outcome(Unknown, ev, format, args)
+}
+
+// NotApplicable is the outcome of a rule that does not apply to a subject.
+var NotApplicable = Outcome{}
+
+// Ev collects evidence pairs for the outcome builders.
+func Ev(kv ...any) []any { return kv }
+
+func outcome(s Status, ev []any, format string, args []any) Outcome {
+	o := Outcome{Status: s, Message: fmt.Sprintf(format, args...)}
+	if len(ev) > 0 {
+		o.Evidence = make(map[string]any, len(ev)/2)
+		for i := 0; i+1 < len(ev); i += 2 {
+			o.Evidence[fmt.Sprint(ev[i])] = ev[i+1]
+		}
+	}
+	return o
+}
