@@ -13,6 +13,10 @@ import (
 // Evaluation is the outcome of running the catalog over an estate.
 type Evaluation struct {
 	Results []Result
+	Summary Summary
+	// InScope holds the lower-case ids of the workloads whose classification
+	// requires a customer-managed key: the compliance KPI's scope.
+	InScope map[string]bool
 	// Notes are things the user should know that are not results: waivers that
 	// expired or matched nothing.
 	Notes []string
@@ -82,5 +86,6 @@ func Evaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule
 	slices.SortStableFunc(out.Results, func(a, b Result) int {
 		return cmp.Or(cmp.Compare(estate.Lower(a.Resource), estate.Lower(b.Resource)), cmp.Compare(a.Rule, b.Rule))
 	})
+	out.Summary, out.InScope = summarize(e, env, out.Results)
 	return out
 }

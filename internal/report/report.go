@@ -1,0 +1,36 @@
+// Package report renders scan results for people and programs: the terminal
+// table and the versioned JSON document of CONTRACT §4. Renderers only format
+// what the rules decided; they compute no findings.
+package report
+
+import (
+	"time"
+
+	"github.com/cmkguard/cmkguard/internal/rules"
+)
+
+// SchemaVersion is the version of the JSON report's shape. It changes only when
+// a field is removed or changes meaning; new fields may appear without it.
+const SchemaVersion = "1"
+
+// Report is the wire model of one scan, separate from the domain types so that
+// its shape is stable.
+type Report struct {
+	SchemaVersion string         `json:"schemaVersion"`
+	Tool          Tool           `json:"tool"`
+	ScannedAt     time.Time      `json:"scannedAt"`
+	Inputs        []string       `json:"inputs,omitempty"`
+	ResourcesRead int            `json:"resourcesRead"`
+	Summary       rules.Summary  `json:"summary"`
+	Results       []rules.Result `json:"results"`
+	// Warnings are input problems that did not stop the scan; Notes are policy
+	// remarks such as expired or unused waivers.
+	Warnings []string `json:"warnings,omitempty"`
+	Notes    []string `json:"notes,omitempty"`
+}
+
+// Tool names the program that made the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
