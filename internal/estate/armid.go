@@ -95,3 +95,32 @@ func Within(id, scope string) bool {
 	id = strings.TrimRight(Lower(id), "/")
 	return id == scope || strings.HasPrefix(id, scope+"/")
 }
+
+// Glob matches s against a pattern case-insensitively, where * matches any run
+// of characters (slashes included) and ? matches one character. RBAC action
+// patterns and policy waiver resource patterns both use it.
+func Glob(pattern, s string) bool {
+	pattern, s = Lower(pattern), Lower(s)
+	// Iterative matching, backtracking to the last star.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(pattern) && pattern[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
+}

@@ -133,34 +133,9 @@ func roleGUID(id string) string {
 
 func matchAny(patterns []string, action string) bool {
 	for _, p := range patterns {
-		if globMatch(Lower(p), Lower(action)) {
+		if Glob(p, action) {
 			return true
 		}
 	}
 	return false
-}
-
-// globMatch matches an RBAC action pattern where * stands for any run of characters.
-func globMatch(pattern, s string) bool {
-	for {
-		star := strings.IndexByte(pattern, '*')
-		if star < 0 {
-			return pattern == s
-		}
-		if !strings.HasPrefix(s, pattern[:star]) {
-			return false
-		}
-		s = s[star:]
-		pattern = pattern[star+1:]
-		if pattern == "" {
-			return true
-		}
-		// Try every position for the rest of the pattern.
-		for i := 0; i <= len(s); i++ {
-			if globMatch(pattern, s[i:]) {
-				return true
-			}
-		}
-		return false
-	}
 }

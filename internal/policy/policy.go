@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
 // Policy is the parsed policy file merged over the defaults.
@@ -253,27 +255,5 @@ func (p *Policy) Waiver(rule, resourceID string, now time.Time) (w *Waiver, acti
 // Glob matches an ARM id against a waiver pattern, case-insensitively: * matches
 // any run of characters (slashes included), ? matches one character.
 func Glob(pattern, s string) bool {
-	pattern, s = strings.ToLower(strings.TrimSpace(pattern)), strings.ToLower(strings.TrimRight(s, "/"))
-	// Iterative wildcard matching with backtracking to the last star.
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
+	return estate.Glob(strings.TrimSpace(pattern), strings.TrimRight(s, "/"))
 }
