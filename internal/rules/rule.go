@@ -58,6 +58,13 @@ func ParseSeverity(s string) (Severity, error) {
 // MarshalText renders the severity by name in JSON.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a severity name, so reports can be read back.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
 // Rule is one check in the catalog. Exactly one of the evaluate functions is set;
 // it says which subjects the rule judges.
 type Rule struct {
