@@ -1,6 +1,9 @@
 package estate
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Estate is the linked model every rule reads.
 type Estate struct {
@@ -34,6 +37,9 @@ type Estate struct {
 	mgAncestors   map[string][]string        // subscription → management groups above it
 	assignmentsBy map[string][]*RoleAssignment
 	miPrincipals  map[string]string // managed identity object id → resource id
+
+	keyUsersOnce sync.Once
+	keyUsers     map[string][]KeyUse // see KeyUsers
 }
 
 // Warning is a problem with the input that did not stop the scan.

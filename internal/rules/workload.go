@@ -1,9 +1,19 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
+
+// workloadRules are the per-workload rules, in catalog order.
+var workloadRules = []*Rule{
+	cmkRequired,
+	cmkClassified,
+	cmkOverapplied,
+}
 
 // classificationLabel renders a resource's classification for evidence.
 func classificationLabel(value string, classified bool) string {
@@ -27,7 +37,203 @@ func evidenceText(m map[string]string) string {
 	return strings.Join(parts, ", ")
 }
 
-// workloadRules are the per-workload rules, in catalog order.
-var workloadRules = []*Rule{
-	cmkRequired,
+// classification is what a workload's tags say about its data.
+type classification struct {
+	Value     string // the tag value as written, trimmed
+	Tag       string // the tag key as written on the resource
+	Tagged    bool   // a classification tag with a non-empty value is present
+	Empty     bool   // a classification tag is present but its value is empty
+	Sensitive bool   // the value is sensitive, or the resource is unclassified and the policy treats that as sensitive
+	// TagsKnown is false for resources known only from a child resource (a SQL
+	// server whose encryptionProtector is in the snapshot but which is not):
+	// their tags cannot be read.
+	TagsKnown bool
+}
+
+// classify reads a workload's classification under the policy. A tag with an
+// empty value classifies nothing: it counts as unclassified.
+func classify(env *Env, r *estate.Resource) classification {
+	c := classification{TagsKnown: !r.Placeholder}
+	value, classified, sensitive := env.Policy.Classify(r.Tags)
+	c.Value, c.Sensitive = value, sensitive
+	if classified {
+		c.Tag, _ = tagKey(r, env.Policy.Classification.TagKeys...)
+		if value == "" {
+			c.Empty = true
+			c.Sensitive = env.Policy.Classification.UnclassifiedIsSensitive
+		} else {
+			c.Tagged = true
+		}
+	}
+	return c
+}
+
+// tagKey returns the key, as written, of the first tag of r that matches one
+// of keys case-insensitively.
+func tagKey(r *estate.Resource, keys ...string) (string, bool) {
+	for _, k := range keys {
+		for tk := range r.Tags {
+			if strings.EqualFold(strings.TrimSpace(tk), k) {
+				return tk, true
+			}
+		}
+	}
+	return "", false
+}
+
+// tenantTag reads the tenant a workload is tagged with: the value, lower-cased
+// ("" when untagged), and whether the resource's tags are known at all.
+func tenantTag(env *Env, r *estate.Resource) (tenant string, known bool) {
+	return strings.ToLower(env.Policy.Tenant(r.Tags)), !r.Placeholder
+}
+
+// refLabel names a key reference in messages and evidence: its data-plane URI
+// when it was parsed from one, else the reference as written (an ARM key id, or
+// the disk encryption set that could not be followed).
+func refLabel(ref *estate.KeyRef) string {
+	if ref.ParseErr == "" && ref.Unresolved == "" && ref.URI.Host != "" {
+		return ref.URI.String()
+	}
+	return ref.Raw
+}
+
+// refAbsent reports whether the service names no key at all: the reference
+// field is empty, as opposed to present but malformed.
+func refAbsent(ref *estate.KeyRef) bool {
+	if ref.ParseErr == "" || ref.Unresolved != "" {
+		return false
+	}
+	return strings.Trim(strings.TrimSpace(strings.Replace(ref.Raw, "/keys/", "", 1)), "/") == ""
+}
+
+// followRef reports whether ref leads to a vault or Managed HSM in the snapshot.
+// When it does not, it gives the status a key rule should report and why: a
+// present but malformed reference is a failure (the service points at no valid
+// key); an empty field, a key holder that is not in the snapshot, or a vault
+// that is not in it leave the answer unknown.
+func followRef(ref *estate.KeyRef) (ok bool, st Status, reason string) {
+	switch {
+	case refAbsent(ref):
+		return false, Unknown, fmt.Sprintf("the service says it uses a customer-managed key but %s names no key", ref.Field)
+	case ref.Unresolved != "":
+		return false, Unknown, ref.Unresolved
+	case ref.ParseErr != "":
+		return false, Fail, fmt.Sprintf("%s does not name a valid key: %s", ref.Field, ref.ParseErr)
+	case ref.Vault == nil:
+		kind := "vault"
+		if ref.URI.HSM {
+			kind = "Managed HSM"
+		}
+		return false, Unknown, fmt.Sprintf("%s %s, which holds key %s, is not in the snapshot", kind, vaultLabel(ref.URI), ref.URI.Name)
+	}
+	return true, "", ""
+}
+
+// vaultLabel names the vault of a key reference: its host when known, else its name.
+func vaultLabel(u estate.KeyURI) string {
+	if u.Host != "" {
+		return u.Host
+	}
+	return u.Vault
+}
+
+// kmsRef reports whether ref is an AKS cluster's KMS etcd-encryption key. KMS
+// uses the key to encrypt and decrypt, not to wrap and unwrap (catalog §1.2 AKS).
+func kmsRef(w *estate.Workload, ref *estate.KeyRef) bool {
+	return w.Type == "microsoft.containerservice/managedclusters" &&
+		strings.Contains(strings.ToLower(ref.Field), "azurekeyvaultkms")
+}
+
+// refVerdict is a key rule's judgement of one key reference of a workload.
+type refVerdict struct {
+	Status   Status
+	Reason   string
+	Evidence []any // extra key, value pairs about this reference
+}
+
+// statusRank orders statuses for combining per-key verdicts: the worst wins.
+func statusRank(s Status) int {
+	switch s {
+	case Fail:
+		return 2
+	case Unknown:
+		return 1
+	}
+	return 0
+}
+
+// judgeRefs applies judge to every key reference of a workload and combines the
+// verdicts into one outcome: the worst status wins (fail over unknown over
+// pass), the message gives the reasons of the references that have it, and the
+// evidence lists every reference with its own verdict. A workload that names no
+// key is not applicable, unless it says it uses a customer-managed key: then
+// the key cannot be judged and the outcome is unknown.
+func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
+	ev := Ev("service", w.Service.Name, "encryption", w.CMK.String())
+	if len(w.KeyRefs) == 0 {
+		if w.CMK == estate.CMKCustomer {
+			return Unknownf(ev, "%s uses a customer-managed key, but the snapshot names no key reference to follow (%s)",
+				w.Name, evidenceText(w.Evidence))
+		}
+		return NotApplicable
+	}
+	worst := Pass
+	verdicts := make([]refVerdict, len(w.KeyRefs))
+	keys := make([]map[string]any, len(w.KeyRefs))
+	for i, ref := range w.KeyRefs {
+		v := judge(ref)
+		verdicts[i] = v
+		if statusRank(v.Status) > statusRank(worst) {
+			worst = v.Status
+		}
+		k := map[string]any{"reference": refLabel(ref), "field": ref.Field, "status": string(v.Status), "reason": v.Reason}
+		if len(ref.Via) > 0 {
+			k["via"] = ref.Via
+		}
+		for j := 0; j+1 < len(v.Evidence); j += 2 {
+			k[fmt.Sprint(v.Evidence[j])] = v.Evidence[j+1]
+		}
+		keys[i] = k
+	}
+	ev = append(ev, "keys", keys)
+	var reasons []string
+	for _, v := range verdicts {
+		if v.Status == worst && !slices.Contains(reasons, v.Reason) {
+			reasons = append(reasons, v.Reason)
+		}
+	}
+	msg := strings.Join(reasons, "; ")
+	if n := len(w.KeyRefs); n > 1 {
+		count := 0
+		for _, v := range verdicts {
+			if v.Status == worst {
+				count++
+			}
+		}
+		msg = fmt.Sprintf("%d of %d key references: %s", count, n, msg)
+	}
+	return outcome(worst, ev, "%s", []any{msg})
+}
+
+// identityLabel names the identity a workload uses for its key.
+func identityLabel(id estate.IdentityRef) string {
+	holder := id.Holder
+	if p, ok := estate.ParseID(id.Holder); ok {
+		holder = p.Name
+	}
+	switch {
+	case id.ResourceID != "":
+		name := id.ResourceID
+		if p, ok := estate.ParseID(id.ResourceID); ok {
+			name = p.Name
+		}
+		return "user-assigned identity " + name
+	case id.ClientID != "":
+		return "user-assigned identity with client id " + id.ClientID
+	case id.Kind == estate.IdentitySystem:
+		return "the system-assigned identity of " + holder
+	case id.Kind == estate.IdentityFirstParty:
+		return "the service's first-party identity"
+	}
+	return "the identity of " + holder
 }

@@ -1,0 +1,39 @@
+package rules
+
+import (
+	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+)
+
+var cmkClassified = &Rule{
+	ID:       "cmk-classified",
+	Title:    "CMK-capable resources carry a data-classification tag",
+	Severity: Low,
+	Description: "Passes when the resource carries a classification tag with a value: one of the policy's tag keys " +
+		"(by default dataClassification, data-classification, data_classification, classification), matched case-insensitively. " +
+		"A classification tag with an empty value classifies nothing and fails. A SQL server or managed instance known only " +
+		"from its encryptionProtector child is unknown: its tags are not in the snapshot.",
+	Rationale: "Whether a resource needs a customer-managed key follows from the data it holds. Without a classification " +
+		"cmk-required has to treat the resource as sensitive by default, and neither over- nor under-protection can be told apart.",
+	Remediation: "Tag the resource with its classification, e.g. az tag update --resource-id <resource-id> --operation Merge " +
+		"--tags dataClassification=<confidential|internal|public|…>; or set properties.tags in the template. " +
+		"Azure Policy's \"Require a tag and its value\" can keep new resources tagged.",
+	Frameworks: []string{"MCSB DP-5", "HIPAA 164.308(a)(1)(ii)(A)"},
+	Workload: func(env *Env, w *estate.Workload) Outcome {
+		keys := strings.Join(env.Policy.Classification.TagKeys, ", ")
+		ev := Ev("service", w.Service.Name, "tagKeys", env.Policy.Classification.TagKeys)
+		c := classify(env, w.Resource)
+		switch {
+		case !c.TagsKnown:
+			return Unknownf(ev, "only a child of %s is in the snapshot, so its tags cannot be read", w.Name)
+		case c.Tagged:
+			ev = append(ev, "tag", c.Tag, "classification", c.Value)
+			return Passf(ev, "classified %q by tag %s", c.Value, c.Tag)
+		case c.Empty:
+			ev = append(ev, "tag", c.Tag)
+			return Failf(ev, "classification tag %s is present but empty", c.Tag)
+		}
+		return Failf(ev, "no classification tag (expected one of %s)", keys)
+	},
+}

@@ -1,0 +1,43 @@
+package rules
+
+import "github.com/cmkguard/cmkguard/internal/estate"
+
+var cmkOverapplied = &Rule{
+	ID:       "cmk-overapplied",
+	Title:    "Customer-managed keys are not spent on non-sensitive data",
+	Severity: Info,
+	Description: "Passes unless the resource is classified with a non-sensitive value (e.g. public, internal, general) " +
+		"and uses a customer-managed key. Unclassified resources pass (cmk-classified reports them). Unknown when the resource " +
+		"is classified non-sensitive but the snapshot does not show how it is encrypted, or when it uses a customer-managed key " +
+		"and its tags are not in the snapshot.",
+	Rationale: "A customer-managed key costs key operations, an identity, access grants and an outage risk (a disabled, " +
+		"expired or deleted key takes the service down). Where the data does not call for it, that is cost and risk without benefit; " +
+		"or the classification is wrong, which matters more.",
+	Remediation: "First check the classification tag: if the data is in fact sensitive, correct it (az tag update --resource-id <resource-id> " +
+		"--operation Merge --tags dataClassification=confidential). Otherwise plan a return to platform-managed keys where the service " +
+		"allows it (e.g. az storage account update --encryption-key-source Microsoft.Storage); Container Registry, Data Factory, " +
+		"PostgreSQL flexible server, Recovery Services and Backup vaults cannot revert, so keep the key and accept the cost.",
+	Frameworks: []string{"MCSB DP-5"},
+	Workload: func(env *Env, w *estate.Workload) Outcome {
+		c := classify(env, w.Resource)
+		ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(c.Value, c.Tagged))
+		for k, v := range w.Evidence {
+			ev = append(ev, k, v)
+		}
+		switch {
+		case !c.TagsKnown && w.CMK == estate.CMKCustomer:
+			return Unknownf(ev, "%s uses a customer-managed key, but only a child of it is in the snapshot, so its classification cannot be read", w.Name)
+		case !c.TagsKnown:
+			return Passf(ev, "%s does not use a customer-managed key", w.Name)
+		case !c.Tagged:
+			return Passf(ev, "unclassified; cmk-classified asks for a classification tag")
+		case c.Sensitive:
+			return Passf(ev, "classified %q, which calls for a customer-managed key", c.Value)
+		case w.CMK == estate.CMKPlatform:
+			return Passf(ev, "classified %q and encrypted with platform-managed keys", c.Value)
+		case w.CMK == estate.CMKUnknown:
+			return Unknownf(ev, "classified %q, but the snapshot does not show how %s is encrypted (%s)", c.Value, w.Name, evidenceText(w.Evidence))
+		}
+		return Failf(ev, "classified %q (not sensitive) but encrypted with a customer-managed key (%s)", c.Value, evidenceText(w.Evidence))
+	},
+}
