@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -17,6 +18,8 @@ import (
 var keyRules = []*Rule{
 	keyExpirySet,
 	keyNearExpiry,
+	keyRotationPolicy,
+	keyRotationDue,
 }
 
 // keyEvidence starts the evidence every key rule reports.
@@ -51,6 +54,15 @@ func rawKeyTime(k *estate.Key, names ...string) any {
 		}
 	}
 	return nil
+}
+
+// rawTimeText renders a raw key time attribute for evidence: Unix seconds with
+// the time they stand for, anything else as written.
+func rawTimeText(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64) + " (" + timeText(time.Unix(int64(f), 0)) + ")"
+	}
+	return fmt.Sprint(v)
 }
 
 // Attribute names as ARM writes them, then the data plane's, as estate reads them.

@@ -30,7 +30,7 @@ var keyExpirySet = &Rule{
 		}
 		if why := expiryUnreadable(k); why != "" {
 			if raw := rawKeyTime(k, expNames...); raw != nil {
-				ev = append(ev, "exp", raw)
+				ev = append(ev, "exp", rawTimeText(raw))
 			}
 			return Unknownf(ev, "%s", why)
 		}
@@ -41,7 +41,7 @@ var keyExpirySet = &Rule{
 				" applies only to versions created by rotation and is not an expiry of the current version")
 		}
 		if raw := k.Props.Get("exp"); raw != nil {
-			ev = append(ev, "misplacedExp", raw)
+			ev = append(ev, "misplacedExp", rawTimeText(raw))
 			notes = append(notes, "properties.exp is not read as an expiry: ARM keeps it under properties.attributes")
 		}
 		msg := "no expiry date (properties.attributes.exp) is set"
