@@ -12,6 +12,8 @@ var vaultRules = []*Rule{
 	keyvaultSoftDelete,
 	keyvaultPurgeProtection,
 	keyvaultRBAC,
+	keyvaultNetwork,
+	keyvaultAuditLogs,
 }
 
 // vaultKind names the kind of vault for messages.
