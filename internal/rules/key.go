@@ -20,6 +20,8 @@ var keyRules = []*Rule{
 	keyNearExpiry,
 	keyRotationPolicy,
 	keyRotationDue,
+	keyStrength,
+	keyHSM,
 }
 
 // keyEvidence starts the evidence every key rule reports.
@@ -164,6 +166,14 @@ func usersText(k *estate.Key) string {
 		return "used by " + k.Users[0].Name
 	}
 	return "used by " + k.Users[0].Name + " and " + strconv.Itoa(len(k.Users)-1) + " more workload(s)"
+}
+
+// listText joins up to limit items for a message and counts the rest.
+func listText(items []string, limit int) string {
+	if len(items) <= limit {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:limit], ", ") + " and " + strconv.Itoa(len(items)-limit) + " more"
 }
 
 // sensitiveUsers returns the workloads using the key whose classification the
