@@ -104,7 +104,7 @@ func (b *Builder) Build() *Estate {
 	for _, r := range b.resources {
 		e.byID[r.Key()] = r
 	}
-	e.addPlaceholders(b.resources)
+	placeholders := e.addPlaceholders(b.resources)
 	var keys, diags, subs, topics []*Resource
 	for _, r := range b.resources {
 		e.notePrincipals(r)
@@ -170,7 +170,9 @@ func (b *Builder) Build() *Estate {
 		e.addDiagnostic(r)
 	}
 	e.linkEventSubs(topics)
-	for _, r := range b.resources {
+	// Workloads are read last, once vaults, keys and identities are indexed, so
+	// that their key references resolve; placeholders come first, as they did.
+	for _, r := range append(placeholders, b.resources...) {
 		s := ServiceFor(r.Type)
 		if s == nil {
 			continue
@@ -192,8 +194,10 @@ func (b *Builder) Build() *Estate {
 
 // addPlaceholders creates the SQL servers and managed instances that are known
 // only from their encryptionProtector child, so that the finding lands on the
-// server as the contract requires.
-func (e *Estate) addPlaceholders(list []*Resource) {
+// server as the contract requires. It returns them for Build to read as
+// workloads once the key graph is linked.
+func (e *Estate) addPlaceholders(list []*Resource) []*Resource {
+	var out []*Resource
 	for _, r := range list {
 		var parentType string
 		switch r.Type {
@@ -211,10 +215,9 @@ func (e *Estate) addPlaceholders(list []*Resource) {
 		pid, _ := ParseID(id.Parent)
 		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true}
 		e.byID[p.Key()] = p
-		if s := ServiceFor(parentType); s != nil {
-			e.Workloads = append(e.Workloads, e.newWorkload(p, s))
-		}
+		out = append(out, p)
 	}
+	return out
 }
 
 // Child implements Lookup: the first resource of type typ whose parent is parent.

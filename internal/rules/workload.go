@@ -13,6 +13,7 @@ var workloadRules = []*Rule{
 	cmkRequired,
 	cmkClassified,
 	cmkOverapplied,
+	cmkKeyUsable,
 }
 
 // classificationLabel renders a resource's classification for evidence.
