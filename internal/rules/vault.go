@@ -14,6 +14,7 @@ var vaultRules = []*Rule{
 	keyvaultRBAC,
 	keyvaultNetwork,
 	keyvaultAuditLogs,
+	keyvaultExpiryAlerts,
 }
 
 // vaultKind names the kind of vault for messages.
