@@ -14,6 +14,7 @@ var workloadRules = []*Rule{
 	cmkClassified,
 	cmkOverapplied,
 	cmkKeyUsable,
+	cmkKeyRecoverable,
 }
 
 // classificationLabel renders a resource's classification for evidence.
