@@ -16,17 +16,30 @@ import (
 // maxDepth bounds nesting so that hostile input cannot exhaust the stack.
 const maxDepth = 256
 
+// maxListDepth bounds how deeply lists of items may nest inside each other
+// (pages of {"value": [...]} collected into one array, and so on).
+const maxListDepth = 4
+
 // Read reads one input stream named name (a path, or "-" for stdin). It
 // recognises every shape of the package documentation by content; a stream may
 // hold several top-level values (NDJSON, or concatenated documents).
 func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
-	rd := &reader{
-		ctx:  ctx,
-		name: name,
-		sink: sink,
-		dec: jsontext.NewDecoder(bufio.NewReaderSize(r, 1<<16),
-			jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)),
+	br := bufio.NewReaderSize(r, 64<<10)
+	enc, err := sniffEncoding(br)
+	if err != nil {
+		return &PositionError{File: name, Line: 1, Err: err}
 	}
+	rd := &reader{ctx: ctx, name: name, sink: sink}
+	var text io.Reader = br
+	switch enc {
+	case encUTF8BOM:
+		rd.base = 3
+	case encUTF16LE, encUTF16BE:
+		text = newUTF16Reader(br, enc == encUTF16BE)
+		rd.utf16 = true
+	}
+	rd.lines = &lineCounter{r: text}
+	rd.dec = jsontext.NewDecoder(rd.lines, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	values := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -37,22 +50,24 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 			_, err := rd.dec.ReadToken()
 			if errors.Is(err, io.EOF) {
 				if values == 0 {
-					return &PositionError{File: name, Offset: rd.dec.InputOffset(), Err: errors.New("no JSON value (empty input)")}
+					return rd.errAt(rd.lines.read, errors.New("the input is empty: it holds no JSON value"))
 				}
 				return nil
 			}
 			return rd.wrap(err)
 		}
+		start := rd.valueStart()
 		values++
-		var err error
 		switch kind {
 		case '[':
-			err = rd.readArray()
+			err = rd.readList(0)
 		case '{':
-			err = rd.readTopObject()
+			var it *item
+			if it, err = rd.readObject(start, 0, true); it != nil {
+				rd.handle(it, "")
+			}
 		default:
-			off := rd.dec.InputOffset()
-			return &PositionError{File: name, Offset: off, Err: fmt.Errorf("expected a JSON object or array, found %v", kind)}
+			return rd.errAt(start, fmt.Errorf("the input holds a JSON %s, not an object or an array of ARM resources", kindName(kind)))
 		}
 		if err != nil {
 			return err
@@ -60,14 +75,88 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 	}
 }
 
+// reader is the state of reading one stream.
 type reader struct {
-	ctx  context.Context
-	name string
-	dec  *jsontext.Decoder
-	sink Sink
+	ctx   context.Context
+	name  string
+	dec   *jsontext.Decoder
+	lines *lineCounter
+	sink  Sink
+	base  int64 // bytes before the decoded text (a UTF-8 byte-order mark)
+	utf16 bool  // the text was converted from UTF-16
+	quiet bool  // decoding a nested document (a Log Analytics dynamic column): no positions
 }
 
-func (rd *reader) src(off int64) estate.Source { return estate.Source{File: rd.name, Offset: off} }
+// item is one decoded object at the level where resources, audit records and
+// headers are found, with where it and each of its members start.
+type item struct {
+	obj      estate.Object
+	src      estate.Source
+	at       []member // top-level members in input order
+	children []*item  // objects nested in its "resources" list
+	// skipped is set when "properties" was passed over undecoded because no
+	// rule reads resources of this type.
+	skipped bool
+}
+
+type member struct {
+	name string // lower-case
+	src  estate.Source
+}
+
+// pos returns where the value of a top-level member starts, or where the item
+// starts when the member is absent.
+func (it *item) pos(name string) estate.Source {
+	for _, m := range it.at {
+		if m.name == name {
+			return m.src
+		}
+	}
+	return it.src
+}
+
+// src turns an offset of the decoded text into a Source. Offsets must be asked
+// for in increasing order (see lineCounter).
+func (rd *reader) src(off int64) estate.Source {
+	if rd.quiet {
+		return estate.Source{File: rd.name}
+	}
+	return estate.Source{File: rd.name, Offset: off + rd.base, Line: rd.lines.line(off)}
+}
+
+func (rd *reader) warn(src estate.Source, format string, args ...any) {
+	rd.sink.Warn(src, format, args...)
+}
+
+// here is the position just after the last token read.
+func (rd *reader) here() estate.Source { return rd.src(rd.dec.InputOffset()) }
+
+// valueStart returns the offset where the next value starts: InputOffset
+// stops after the previous token, before the separator and blank space.
+func (rd *reader) valueStart() int64 {
+	off := rd.dec.InputOffset()
+	if rd.dec.PeekKind() == jsontext.KindInvalid {
+		return off
+	}
+	b := rd.dec.UnreadBuffer()
+	i := 0
+	for i < len(b) && isSeparator(b[i]) {
+		i++
+	}
+	return off + int64(i)
+}
+
+func isSeparator(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ':'
+}
+
+// errAt makes a PositionError at an offset of the decoded text.
+func (rd *reader) errAt(off int64, err error) error {
+	if rd.utf16 {
+		err = fmt.Errorf("%w (the input is UTF-16; the byte offset counts its UTF-8 conversion)", err)
+	}
+	return &PositionError{File: rd.name, Offset: off + rd.base, Line: rd.lines.line(off), Err: err}
+}
 
 // wrap turns a decoder error into a PositionError.
 func (rd *reader) wrap(err error) error {
@@ -80,90 +169,205 @@ func (rd *reader) wrap(err error) error {
 	if errors.As(err, &syn) {
 		off = syn.ByteOffset
 		err = syn.Err
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = errors.New("unexpected end of input: the JSON is truncated")
+		case strings.Contains(err.Error(), "invalid character '/'"):
+			err = fmt.Errorf("%w: JSON has no comments (ARM templates with comments are not read)", err)
+		case off == 0:
+			err = fmt.Errorf("the input is not JSON: %w", err)
+		case syn.JSONPointer != "":
+			err = fmt.Errorf("in %s: %w", syn.JSONPointer, err)
+		}
+	} else if errors.Is(err, io.ErrUnexpectedEOF) {
+		off = rd.lines.read
 		err = errors.New("unexpected end of input: the JSON is truncated")
 	}
-	return &PositionError{File: rd.name, Offset: off, Err: err}
+	return rd.errAt(off, err)
 }
 
-// readArray streams the elements of an array, one at a time.
-func (rd *reader) readArray() error {
+// readList streams the elements of a list of items, one at a time: the
+// top-level array, or the list of an envelope ({"value": [...]} and the like).
+func (rd *reader) readList(depth int) error {
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return rd.wrap(err)
 	}
-	for rd.dec.PeekKind() != ']' {
+	for {
 		if err := rd.ctx.Err(); err != nil {
 			return err
 		}
-		if err := rd.readItem(); err != nil {
-			return err
-		}
-	}
-	_, err := rd.dec.ReadToken()
-	return rd.wrap(err)
-}
-
-// readItem reads one array element: a resource, an audit record, or a header.
-func (rd *reader) readItem() error {
-	off := rd.dec.InputOffset()
-	if k := rd.dec.PeekKind(); k != '{' {
-		if k == jsontext.KindInvalid {
+		kind := rd.dec.PeekKind()
+		if kind == ']' || kind == jsontext.KindInvalid {
 			_, err := rd.dec.ReadToken()
 			return rd.wrap(err)
 		}
-		if err := rd.dec.SkipValue(); err != nil {
-			return rd.wrap(err)
-		}
-		rd.sink.Warn(rd.src(off), "array element is a JSON %v, not an object; skipped", k)
-		return nil
-	}
-	v, err := rd.decodeValue(false)
-	if err != nil {
-		return rd.wrap(err)
-	}
-	rd.handle(v.(estate.Object), off)
-	return nil
-}
-
-// containers are the members that hold a list of items in the envelope shapes.
-var containers = map[string]bool{"value": true, "data": true, "records": true}
-
-// readTopObject reads a top-level object: an envelope ({"value": [...]},
-// {"data": [...]}, {"records": [...]}) whose list is streamed, or a single item.
-func (rd *reader) readTopObject() error {
-	off := rd.dec.InputOffset()
-	if _, err := rd.dec.ReadToken(); err != nil {
-		return rd.wrap(err)
-	}
-	obj := estate.Object{}
-	envelope := false
-	for rd.dec.PeekKind() != '}' {
-		tok, err := rd.dec.ReadToken()
-		if err != nil {
-			return rd.wrap(err)
-		}
-		name := strings.ToLower(tok.String())
-		if containers[name] && rd.dec.PeekKind() == '[' {
-			envelope = true
-			if err := rd.readArray(); err != nil {
+		start := rd.valueStart()
+		switch {
+		case kind == '{':
+			it, err := rd.readObject(start, depth+1, depth+1 < maxListDepth)
+			if err != nil {
 				return err
 			}
+			if it != nil {
+				rd.handle(it, "")
+			}
+		case kind == '[' && depth+1 < maxListDepth:
+			if err := rd.readList(depth + 1); err != nil {
+				return err
+			}
+		default:
+			src := rd.src(start)
+			if err := rd.dec.SkipValue(); err != nil {
+				return rd.wrap(err)
+			}
+			rd.warn(src, "list element is a JSON %s, not an object; skipped", kindName(kind))
+		}
+	}
+}
+
+// containers are the members that hold the list of items in the envelope
+// shapes: ARM lists, Resource Graph results, audit-log exports.
+var containers = map[string]bool{"value": true, "data": true, "records": true}
+
+// readObject reads an object at item level. When envelopes is set and the
+// object holds a list of items ({"value": [...]}, {"data": [...]},
+// {"records": [...]}, a Resource Graph or Log Analytics table), the list is
+// streamed and readObject returns nil; otherwise it returns the object, its
+// children (the "resources" list) decoded as items of their own.
+func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, error) {
+	it := &item{src: rd.src(start)}
+	if rd.dec.StackDepth() >= maxDepth {
+		return nil, rd.errAt(start, fmt.Errorf("JSON nested deeper than %d levels", maxDepth))
+	}
+	if _, err := rd.dec.ReadToken(); err != nil {
+		return nil, rd.wrap(err)
+	}
+	obj := estate.Object{}
+	envelope, irrelevant := false, false
+	for {
+		kind := rd.dec.PeekKind()
+		if kind == '}' {
+			break
+		}
+		tok, err := rd.dec.ReadToken()
+		if err != nil {
+			return nil, rd.wrap(err)
+		}
+		name := estate.Lower(tok.String())
+		kind = rd.dec.PeekKind()
+		vsrc := rd.src(rd.valueStart())
+		for _, m := range it.at {
+			if m.name == name {
+				rd.warn(vsrc, "member %q appears again (names compare case-insensitively); the last one is used", name)
+				break
+			}
+		}
+		it.at = append(it.at, member{name, vsrc})
+		switch {
+		case envelopes && containers[name] && kind == '[':
+			envelope = true
+			if err := rd.readList(depth); err != nil {
+				return nil, err
+			}
+			continue
+		case envelopes && name == "tables" && kind == '[':
+			envelope = true
+			if err := rd.readTables(depth); err != nil {
+				return nil, err
+			}
+			continue
+		case envelopes && name == "data" && kind == '{':
+			rest, table, err := rd.readTable(depth)
+			if err != nil {
+				return nil, err
+			}
+			if table {
+				envelope = true
+			} else {
+				obj[name] = rest
+			}
+			continue
+		case name == "resources" && kind == '[':
+			children, err := rd.readChildren(depth)
+			if err != nil {
+				return nil, err
+			}
+			it.children = append(it.children, children...)
+			continue
+		case name == "properties" && irrelevant:
+			if err := rd.dec.SkipValue(); err != nil {
+				return nil, rd.wrap(err)
+			}
+			it.skipped = true
 			continue
 		}
 		v, err := rd.decodeValue(keepCase[name])
 		if err != nil {
-			return rd.wrap(err)
+			return nil, rd.wrap(err)
 		}
 		obj[name] = v
+		if name == "id" || name == "resourceid" {
+			// Once the id says no rule reads this type, its properties (the
+			// bulk of a resource) need not be decoded.
+			if s, ok := v.(string); ok {
+				if pid, ok := estate.ParseID(strings.TrimSpace(s)); ok && !estate.Relevant(pid.Type) {
+					irrelevant = true
+				}
+			}
+		}
 	}
 	if _, err := rd.dec.ReadToken(); err != nil {
-		return rd.wrap(err)
+		return nil, rd.wrap(err)
 	}
-	if !envelope {
-		rd.handle(obj, off)
+	it.obj = obj
+	if envelope {
+		rd.envelopeNotes(it)
+		return nil, nil
 	}
-	return nil
+	return it, nil
+}
+
+// envelopeNotes warns about what an envelope says of its own completeness.
+func (rd *reader) envelopeNotes(it *item) {
+	o := it.obj
+	if o.Has("id") {
+		rd.warn(it.pos("id"), "an object holding a list of items also has an \"id\"; only its items were read")
+	}
+	if o.EqualFold("resulttruncated", "true") {
+		rd.warn(it.pos("resulttruncated"), "the Resource Graph result is truncated (resultTruncated is true): rows are missing; project the id column so that paging works")
+	}
+	if e := o.Obj("error"); e != nil {
+		rd.warn(it.pos("error"), "the response reports an error beside its results (%s: %s): they may be partial", e.Str("code"), e.Str("message"))
+	}
+}
+
+// readChildren reads a "resources" list of nested child resources.
+func (rd *reader) readChildren(depth int) ([]*item, error) {
+	if _, err := rd.dec.ReadToken(); err != nil {
+		return nil, rd.wrap(err)
+	}
+	var out []*item
+	for {
+		kind := rd.dec.PeekKind()
+		if kind == ']' || kind == jsontext.KindInvalid {
+			_, err := rd.dec.ReadToken()
+			return out, rd.wrap(err)
+		}
+		start := rd.valueStart()
+		if kind != '{' {
+			src := rd.src(start)
+			if err := rd.dec.SkipValue(); err != nil {
+				return nil, rd.wrap(err)
+			}
+			rd.warn(src, "element of \"resources\" is a JSON %s, not a child resource; skipped", kindName(kind))
+			continue
+		}
+		it, err := rd.readObject(start, depth+1, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
 }
 
 // keepCase names members whose own keys are data, not property names: tag keys
@@ -173,7 +377,7 @@ var keepCase = map[string]bool{"tags": true, "userassignedidentities": true}
 // decodeValue decodes the next value into string, float64, bool, nil, []any or
 // estate.Object with lower-cased member names (unless keep is set).
 func (rd *reader) decodeValue(keep bool) (any, error) {
-	if rd.dec.StackDepth() > maxDepth {
+	if rd.dec.StackDepth() >= maxDepth {
 		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
 	}
 	tok, err := rd.dec.ReadToken()
@@ -190,7 +394,11 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 	case '0':
 		f, err := tok.Float()
 		if err != nil {
-			return nil, err
+			text := tok.String()
+			if !rd.quiet {
+				rd.warn(rd.here(), "number %.40s is out of range; read as null", text)
+			}
+			return nil, nil
 		}
 		return f, nil
 	case '[':
@@ -212,9 +420,12 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 				return nil, err
 			}
 			name := nt.String()
-			lname := strings.ToLower(name)
+			lname := estate.Lower(name)
 			if !keep {
 				name = lname
+			}
+			if _, dup := obj[name]; dup && !rd.quiet {
+				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 			}
 			v, err := rd.decodeValue(keepCase[lname] && !keep)
 			if err != nil {
@@ -226,4 +437,42 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 		return obj, err
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok.Kind())
+}
+
+// kindName names a JSON kind for messages.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 'f', 't':
+		return "boolean"
+	case '"':
+		return "string"
+	case '0':
+		return "number"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	}
+	return "value"
+}
+
+// typeName names the JSON type of a decoded value for messages.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case estate.Object:
+		return "object"
+	case []any:
+		return "array"
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -1,16 +1,19 @@
 // Package input reads Azure's own JSON into the estate model: JSON arrays of
 // ARM resources, {"value": [...]} list responses, {"data": [...]} Resource Graph
-// results, NDJSON snapshots (with their collection header), Azure PowerShell
-// exports (PascalCase, children nested under "resources"), and Key Vault audit
-// logs ({"records": [...]} or one record a line). Shapes are recognised by
-// content, never by file name. Input is streamed: one resource is decoded at a
-// time, so a large NDJSON file is never held as one tree.
+// results (object-array and table format), NDJSON snapshots (with their
+// collection header), single resources (az keyvault show), Azure CLI and Azure
+// PowerShell exports (PascalCase, children nested under "resources"), and Key
+// Vault audit logs ({"records": [...]}, one record a line, or Log Analytics
+// AzureDiagnostics and AZKVAuditLogs rows).
+//
+// Shapes are recognised by content, never by file name. Input is streamed:
+// one item is decoded at a time, so a large NDJSON file or a large envelope is
+// never held as one tree. Every resource, record and warning carries the file,
+// byte offset and line it was read at.
 package input
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -30,8 +33,8 @@ type Sink interface {
 	Warn(src estate.Source, format string, args ...any)
 }
 
-// ReadPaths reads files, folders (every *.json and *.ndjson below, in lexical
-// order) and "-" for stdin.
+// ReadPaths reads files, folders (every *.json, *.ndjson and *.jsonl below,
+// in lexical order) and "-" for stdin.
 func ReadPaths(ctx context.Context, paths []string, stdin io.Reader, sink Sink) error {
 	for _, p := range paths {
 		if p == "-" {
@@ -42,7 +45,7 @@ func ReadPaths(ctx context.Context, paths []string, stdin io.Reader, sink Sink) 
 		}
 		info, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
+			return fmt.Errorf("reading input: %w", err)
 		}
 		if !info.IsDir() {
 			if err := ReadFile(ctx, p, sink); err != nil {
@@ -50,21 +53,10 @@ func ReadPaths(ctx context.Context, paths []string, stdin io.Reader, sink Sink) 
 			}
 			continue
 		}
-		var files []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if !d.IsDir() && (ext == ".json" || ext == ".ndjson" || ext == ".jsonl") {
-				files = append(files, path)
-			}
-			return nil
-		})
+		files, err := listInputs(p)
 		if err != nil {
-			return fmt.Errorf("read %s: %w", p, err)
+			return err
 		}
-		slices.Sort(files)
 		for _, f := range files {
 			if err := ReadFile(ctx, f, sink); err != nil {
 				return err
@@ -74,26 +66,43 @@ func ReadPaths(ctx context.Context, paths []string, stdin io.Reader, sink Sink) 
 	return nil
 }
 
-// ReadFile reads one file. Errors name the file and the line and byte offset.
+// listInputs returns the input files below dir, sorted.
+func listInputs(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".json", ".ndjson", ".jsonl":
+			if !d.IsDir() {
+				files = append(files, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading input folder %s: %w", dir, err)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// ReadFile reads one file. Errors name the file, the line and the byte offset.
 func ReadFile(ctx context.Context, path string, sink Sink) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return fmt.Errorf("reading input: %w", err)
 	}
 	defer f.Close()
-	err = Read(ctx, path, f, sink)
-	var perr *PositionError
-	if errors.As(err, &perr) && perr.Line == 0 {
-		perr.Line = lineAt(path, perr.Offset)
-	}
-	return err
+	return Read(ctx, path, f, sink)
 }
 
 // PositionError is malformed input at a known place.
 type PositionError struct {
 	File   string
-	Offset int64
-	Line   int // 0 when unknown (stdin)
+	Offset int64 // byte offset in the file
+	Line   int   // 1-based; 0 when unknown
 	Err    error
 }
 
@@ -105,23 +114,3 @@ func (e *PositionError) Error() string {
 }
 
 func (e *PositionError) Unwrap() error { return e.Err }
-
-// lineAt counts the lines of a file up to a byte offset.
-func lineAt(path string, offset int64) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	r := bufio.NewReader(io.LimitReader(f, offset))
-	line := 1
-	for {
-		b, err := r.ReadByte()
-		if err != nil {
-			return line
-		}
-		if b == '\n' {
-			line++
-		}
-	}
-}

@@ -1,157 +1,342 @@
 package input
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
-// handle classifies one decoded object and hands it to the sink.
-func (rd *reader) handle(obj estate.Object, off int64) {
-	src := rd.src(off)
+// handle classifies one decoded object and hands it to the sink. parent is the
+// id of the resource it was nested under ("" at top level).
+func (rd *reader) handle(it *item, parent string) {
+	o := it.obj
 	switch {
-	case isAudit(obj):
-		if a := toAudit(obj, src); a != nil {
-			rd.sink.AddAudit(a)
-		} else {
-			rd.sink.Warn(src, "audit record without a time; skipped")
-		}
-	case obj.Str("id") != "" || obj.Str("resourceid") != "":
-		rd.addResource(obj, src)
-	case obj.Has("collectedat") || obj.Has("cmkguard"):
-		rd.sink.AddHeader(toHeader(obj, src))
+	case isAudit(o):
+		rd.addAudit(it)
+	case o.Str("id") != "" || o.Str("resourceid") != "":
+		rd.addResource(it, parent)
+		return // children handled there, after their parent
+	case isHeader(o):
+		rd.sink.AddHeader(rd.toHeader(it))
+	case o.Obj("error") != nil:
+		e := o.Obj("error")
+		rd.warn(it.src, "the object is an Azure error response (%s: %s), not a resource; skipped", e.Str("code"), e.Str("message"))
+	case strings.Contains(estate.Lower(o.Str("$schema")), "deploymenttemplate") || strings.Contains(estate.Lower(o.Str("$schema")), "deploymentparameters"):
+		rd.warn(it.src, "the object is an ARM deployment template or parameter file; templates are not read yet, so it was skipped")
+		return // its resources have no ids
+	case o.Has("terraform_version") || o.Has("planned_values"):
+		rd.warn(it.src, "the object is Terraform JSON; Terraform plans are not read yet, so it was skipped")
+		return
 	default:
-		rd.sink.Warn(src, "object has no \"id\" and is not a snapshot header or audit record; skipped")
+		rd.warn(it.src, "object has no \"id\" and is not a snapshot header or an audit record; skipped")
+	}
+	for _, c := range it.children {
+		rd.handle(c, "")
 	}
 }
 
-// addResource converts an ARM resource (any casing, PowerShell or ARM shape) and
-// its nested children.
-func (rd *reader) addResource(obj estate.Object, src estate.Source) {
-	id := strings.TrimSpace(obj.Str("id"))
-	if !strings.HasPrefix(id, "/") {
-		if rid := strings.TrimSpace(obj.Str("resourceid")); rid != "" {
-			id = rid
-		}
-	}
-	r := &estate.Resource{ID: id, Source: src}
+// armMembers are the top-level members of an ARM resource and of a Resource
+// Graph row that are not resource properties.
+var armMembers = map[string]bool{
+	"id": true, "name": true, "type": true, "location": true, "tags": true, "identity": true, "sku": true,
+	"kind": true, "managedby": true, "etag": true, "plan": true, "zones": true, "extendedlocation": true,
+	"systemdata": true, "tenantid": true, "subscriptionid": true, "resourcegroup": true, "properties": true,
+	"resources": true, "resourceid": true, "resourcetype": true, "resourcename": true, "resourcegroupname": true,
+	"extensionresourcename": true, "extensionresourcetype": true, "parentresource": true,
+	"createdtime": true, "changedtime": true, "apiversion": true,
+}
+
+// addResource converts an ARM resource (any casing; ARM, Resource Graph, Azure
+// CLI or PowerShell shape) and then its nested children.
+func (rd *reader) addResource(it *item, parent string) {
+	o := it.obj
+	id := rd.resourceID(it)
+	r := &estate.Resource{ID: id, Source: it.src}
+	given := estate.Lower(rd.str(it, "type", "resourcetype"))
 	if pid, ok := estate.ParseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
+		if given != "" && given != pid.Type && !namesParent(given, pid) {
+			rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
+		}
 	} else {
-		r.Type = estate.Lower(firstStr(obj, "type", "resourcetype"))
-		r.Name = firstStr(obj, "name", "resourcename")
-		if r.Type == "" {
-			rd.sink.Warn(src, "resource %q: the id is not an ARM id and no type is given; skipped", id)
+		if given == "" {
+			rd.warn(it.src, "resource %q: the id is not an ARM resource id and no type is given; skipped", id)
+			rd.children(it, "")
 			return
 		}
-		rd.sink.Warn(src, "resource %q: the id is not an ARM resource id; type taken from the \"type\" field", id)
+		r.Type = given
+		rd.warn(it.src, "resource %q: the id is not an ARM resource id; type taken from the \"type\" member", id)
 	}
-	if n := firstStr(obj, "name", "resourcename"); n != "" && r.Name == "" {
-		r.Name = n
+	if r.Name == "" {
+		r.Name = rd.str(it, "name", "resourcename")
 	}
-	r.Location = obj.Str("location")
-	r.Kind = obj.Str("kind")
-	r.TenantID = obj.Str("tenantid")
-	r.ManagedBy = obj.Str("managedby")
-	switch p := obj.Get("properties").(type) {
-	case estate.Object:
-		r.Props = p
+	if parent != "" && !estate.Within(id, parent) {
+		rd.warn(it.src, "resource %s is nested under %s but its id does not lie below it; it is read by its id", id, parent)
+	}
+	r.Location = rd.str(it, "location")
+	r.Kind = rd.str(it, "kind")
+	r.TenantID = rd.str(it, "tenantid")
+	r.ManagedBy = rd.str(it, "managedby")
+	r.Props = rd.properties(it, r)
+	switch s := o["sku"].(type) {
 	case nil:
-		r.Props = estate.Object{}
+	case estate.Object:
+		r.SKU = s
 	default:
-		rd.sink.Warn(src, "resource %s: \"properties\" is not an object; ignored", id)
-		r.Props = estate.Object{}
+		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}
-	r.SKU = obj.Obj("sku")
-	if tags := obj.Obj("tags"); tags != nil {
-		r.Tags = make(map[string]string, len(tags))
-		for k, v := range tags {
-			r.Tags[k] = fmt.Sprint(v)
-			if s, ok := v.(string); ok {
-				r.Tags[k] = s
+	r.Tags = rd.tags(it, id)
+	switch ident := o["identity"].(type) {
+	case nil:
+	case estate.Object:
+		r.Identity = rd.identity(it, id, ident)
+	default:
+		rd.warn(it.pos("identity"), "resource %s: \"identity\" is a JSON %s, not an object; ignored", id, typeName(ident))
+	}
+	if res, ok := o["resources"]; ok && res != nil {
+		rd.warn(it.pos("resources"), "resource %s: \"resources\" is a JSON %s, not a list of child resources; ignored", id, typeName(res))
+	}
+	rd.sink.Add(r)
+	rd.children(it, id)
+}
+
+func (rd *reader) children(it *item, parent string) {
+	for _, c := range it.children {
+		rd.handle(c, parent)
+	}
+}
+
+// resourceID picks the resource id: "id", or PowerShell's "ResourceId" when
+// "id" is not an ARM id.
+func (rd *reader) resourceID(it *item) string {
+	var first string
+	for _, name := range []string{"id", "resourceid"} {
+		switch v := it.obj[name].(type) {
+		case nil:
+		case string:
+			s := strings.TrimSpace(v)
+			if strings.HasPrefix(s, "/") {
+				return s
+			}
+			if first == "" {
+				first = s
+			}
+		default:
+			rd.warn(it.pos(name), "%q is a JSON %s, not a string", name, typeName(v))
+			if first == "" {
+				first = it.obj.Str(name)
 			}
 		}
 	}
-	if ident := obj.Obj("identity"); ident != nil {
-		r.Identity = toIdentity(ident)
-	}
-	rd.sink.Add(r)
-	for _, c := range obj.List("resources") {
-		if child, ok := c.(estate.Object); ok {
-			rd.handle(child, src.Offset)
-		}
-	}
+	return first
 }
 
-func toIdentity(o estate.Object) *estate.Identity {
-	id := &estate.Identity{Type: estate.NormaliseIdentityType(o.Str("type")),
-		PrincipalID: estate.Lower(o.Str("principalid")), TenantID: o.Str("tenantid")}
-	for rid, v := range o.Obj("userassignedidentities") {
-		u := estate.UserAssignedIdentity{ResourceID: rid}
-		if m, ok := v.(estate.Object); ok {
-			u.PrincipalID, u.ClientID = estate.Lower(m.Str("principalid")), estate.Lower(m.Str("clientid"))
-		}
-		id.UserAssigned = append(id.UserAssigned, u)
-	}
-	return id
+// namesParent reports whether a given type is the type of the resource an
+// extension or child resource belongs to: Azure PowerShell writes the parent's
+// type in Type and ResourceType of diagnostic settings and other extensions.
+func namesParent(given string, id estate.ID) bool {
+	p, ok := estate.ParseID(id.Parent)
+	return ok && p.Type == given
 }
 
-func firstStr(o estate.Object, names ...string) string {
+// str returns the first of the named members that holds a string. Numbers and
+// booleans are formatted; other types are warned about.
+func (rd *reader) str(it *item, names ...string) string {
 	for _, n := range names {
-		if s := strings.TrimSpace(o.Str(n)); s != "" {
-			return s
+		switch v := it.obj[n].(type) {
+		case nil:
+		case string:
+			if s := strings.TrimSpace(v); s != "" {
+				return s
+			}
+		case float64, bool:
+			return it.obj.Str(n)
+		default:
+			rd.warn(it.pos(n), "%q is a JSON %s, not a string; ignored", n, typeName(v))
 		}
 	}
 	return ""
 }
 
-// isAudit recognises Key Vault audit records: the storage-export shape
-// (category AuditEvent) and Log Analytics rows (AzureDiagnostics, AZKVAuditLogs).
-func isAudit(o estate.Object) bool {
-	if strings.EqualFold(o.Str("category"), "AuditEvent") {
-		return true
+// properties returns the resource's properties. Azure CLI "show" commands
+// flatten them into the top level (az storage account show): when there is no
+// "properties" member, the members that are not ARM envelope members are
+// the properties.
+func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
+	v, present := it.obj["properties"]
+	switch p := v.(type) {
+	case estate.Object:
+		return p
+	case nil:
+		if it.skipped {
+			return estate.Object{}
+		}
+		if !present {
+			flat := estate.Object{}
+			for k, v := range it.obj {
+				if !armMembers[k] {
+					flat[k] = v
+				}
+			}
+			if len(flat) > 0 {
+				return flat
+			}
+		}
+		if estate.Relevant(r.Type) {
+			rd.warn(it.pos("properties"), "resource %s has no properties (a PowerShell export without -ExpandProperties, or a Resource Graph query that did not project them): it is read with platform defaults", r.ID)
+		}
+	case string:
+		if strings.HasPrefix(strings.TrimSpace(p), "@{") {
+			rd.warn(it.pos("properties"), "resource %s: \"properties\" is a PowerShell string, not an object (export with ConvertTo-Json -Depth 100); ignored", r.ID)
+		} else {
+			rd.warn(it.pos("properties"), "resource %s: \"properties\" is a JSON string, not an object; ignored", r.ID)
+		}
+	default:
+		rd.warn(it.pos("properties"), "resource %s: \"properties\" is a JSON %s, not an object; ignored", r.ID, typeName(p))
 	}
-	return o.Has("operationname") && (o.Has("timegenerated") || o.Has("time")) && !o.Has("type") && !o.Has("properties.provisioningstate")
+	return estate.Object{}
 }
 
-func toAudit(o estate.Object, src estate.Source) *estate.AuditRecord {
-	a := &estate.AuditRecord{Source: src,
-		ResourceID:    estate.Lower(firstStr(o, "resourceid", "_resourceid")),
-		OperationName: o.Str("operationname"),
-		ResultType:    o.Str("resulttype"),
-		Signature:     firstStr(o, "resultsignature"),
-		CallerIP:      firstStr(o, "calleripaddress", "calleripaddress_s"),
-		CorrelationID: firstStr(o, "correlationid", "correlationid_g"),
-		Identity:      firstStr(o, "identity.claim.oid", "identity.claim.http://schemas.microsoft.com/identity/claims/objectidentifier", "identity_claim_oid_g", "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g"),
-	}
-	for _, f := range []string{"properties.httpstatuscode", "httpstatuscode", "httpstatuscode_d", "resultsignature"} {
-		if n, ok := o.Num(f); ok {
-			a.HTTPStatus = int(n)
-			break
+// tags reads the tags object; tag keys keep their case.
+func (rd *reader) tags(it *item, id string) map[string]string {
+	switch t := it.obj["tags"].(type) {
+	case nil:
+		return nil
+	case estate.Object:
+		out := make(map[string]string, len(t))
+		for k, v := range t {
+			switch v.(type) {
+			case nil:
+				out[k] = ""
+			case string, float64, bool:
+				out[k] = estate.Object{"v": v}.Str("v") // tag keys are not paths
+			default:
+				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, typeName(v))
+			}
 		}
-	}
-	ts := firstStr(o, "time", "timegenerated")
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
+		return out
+	default:
+		rd.warn(it.pos("tags"), "resource %s: \"tags\" is a JSON %s, not an object; ignored", id, typeName(t))
 		return nil
 	}
-	a.Time = t.UTC()
-	return a
+}
+
+// identity reads the managed-identity block (identity.type, principalId,
+// userAssignedIdentities keyed by identity resource id).
+func (rd *reader) identity(it *item, id string, o estate.Object) *estate.Identity {
+	src := it.pos("identity")
+	ident := &estate.Identity{PrincipalID: estate.Lower(o.Str("principalid")), TenantID: o.Str("tenantid")}
+	switch u := o["userassignedidentities"].(type) {
+	case nil:
+	case estate.Object:
+		for rid, v := range u {
+			uai := estate.UserAssignedIdentity{ResourceID: strings.TrimSpace(rid)}
+			switch m := v.(type) {
+			case nil:
+			case estate.Object:
+				uai.PrincipalID, uai.ClientID = estate.Lower(m.Str("principalid")), estate.Lower(m.Str("clientid"))
+			default:
+				rd.warn(src, "resource %s: identity.userAssignedIdentities[%q] is a JSON %s, not an object; its ids are unknown", id, rid, typeName(m))
+			}
+			ident.UserAssigned = append(ident.UserAssigned, uai)
+		}
+	default:
+		rd.warn(src, "resource %s: identity.userAssignedIdentities is a JSON %s, not an object; ignored", id, typeName(u))
+	}
+	switch t := o["type"].(type) {
+	case nil:
+	case string:
+		ident.Type = estate.NormaliseIdentityType(t)
+	case float64:
+		// Windows PowerShell writes enums as numbers; say so rather than guess
+		// the numbering, and read the kind off what the block holds.
+		var kinds []string
+		if ident.PrincipalID != "" {
+			kinds = append(kinds, "systemassigned")
+		}
+		if len(ident.UserAssigned) > 0 {
+			kinds = append(kinds, "userassigned")
+		}
+		ident.Type = strings.Join(kinds, ",")
+		rd.warn(src, "resource %s: identity.type is the number %v (a PowerShell enum; export with ConvertTo-Json -EnumsAsStrings); the identity kind is taken from its principalId and userAssignedIdentities", id, t)
+	default:
+		rd.warn(src, "resource %s: identity.type is a JSON %s, not a string; ignored", id, typeName(t))
+	}
+	return ident
+}
+
+// isHeader recognises the collection header of an NDJSON snapshot: a line
+// without "id" that carries collection metadata.
+func isHeader(o estate.Object) bool {
+	return o.Has("collectedat") || o.Has("coverage") || o.Has("cmkguard") || (o.Has("tool") && o.Has("scopes"))
+}
+
+// gapKinds are the kinds of data a coverage gap names, in the spelling the
+// estate compares (Gap.Data).
+var gapKinds = map[string]string{
+	"resources": "resources", "keys": "keys", "diagnosticsettings": "diagnosticSettings",
+	"roleassignments": "roleAssignments", "eventsubscriptions": "eventSubscriptions",
+	"encryptionprotector": "encryptionProtector", "": "",
 }
 
 // toHeader reads the collection header of an NDJSON snapshot.
-func toHeader(o estate.Object, src estate.Source) *estate.Header {
-	h := &estate.Header{Source: src, Scopes: o.Strs("scopes"), Tool: o.Str("tool.name"), Version: o.Str("tool.version")}
-	if t, err := time.Parse(time.RFC3339Nano, o.Str("collectedat")); err == nil {
-		h.CollectedAt = t.UTC()
-	}
-	for _, c := range o.List("coverage") {
-		if g, ok := c.(estate.Object); ok {
-			h.Coverage = append(h.Coverage, estate.Gap{Scope: g.Str("scope"), Data: g.Str("data"),
-				Error: g.Str("error"), Permission: g.Str("permission")})
+func (rd *reader) toHeader(it *item) *estate.Header {
+	o := it.obj
+	h := &estate.Header{Source: it.src}
+	if s, ok := o["collectedat"].(string); ok {
+		t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+		if err != nil {
+			rd.warn(it.pos("collectedat"), "snapshot header: collectedAt %q is not an RFC 3339 time; ignored", s)
 		}
+		h.CollectedAt = t.UTC()
+	} else if v := o["collectedat"]; v != nil {
+		rd.warn(it.pos("collectedat"), "snapshot header: collectedAt is a JSON %s, not a string; ignored", typeName(v))
+	}
+	switch s := o["scopes"].(type) {
+	case nil:
+	case []any:
+		for _, v := range s {
+			if str, ok := v.(string); ok {
+				h.Scopes = append(h.Scopes, str)
+			} else {
+				rd.warn(it.pos("scopes"), "snapshot header: a scope is a JSON %s, not a string; ignored", typeName(v))
+			}
+		}
+	case string:
+		h.Scopes = []string{s}
+	default:
+		rd.warn(it.pos("scopes"), "snapshot header: scopes is a JSON %s, not a list; ignored", typeName(s))
+	}
+	switch t := o["tool"].(type) {
+	case nil:
+	case estate.Object:
+		h.Tool, h.Version = t.Str("name"), t.Str("version")
+	case string:
+		h.Tool = t
+	default:
+		rd.warn(it.pos("tool"), "snapshot header: tool is a JSON %s, not an object; ignored", typeName(t))
+	}
+	switch c := o["coverage"].(type) {
+	case nil:
+	case []any:
+		for _, v := range c {
+			g, ok := v.(estate.Object)
+			if !ok {
+				rd.warn(it.pos("coverage"), "snapshot header: a coverage entry is a JSON %s, not an object; ignored", typeName(v))
+				continue
+			}
+			gap := estate.Gap{Scope: strings.TrimSpace(g.Str("scope")), Data: strings.TrimSpace(g.Str("data")),
+				Error: g.Str("error"), Permission: g.Str("permission")}
+			if kind, known := gapKinds[estate.Lower(gap.Data)]; known {
+				gap.Data = kind
+			} else {
+				rd.warn(it.pos("coverage"), "snapshot header: coverage names data %q, which no rule knows; kept as written", gap.Data)
+			}
+			h.Coverage = append(h.Coverage, gap)
+		}
+	default:
+		rd.warn(it.pos("coverage"), "snapshot header: coverage is a JSON %s, not a list; ignored", typeName(c))
 	}
 	return h
 }

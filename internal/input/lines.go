@@ -1,0 +1,59 @@
+package input
+
+import (
+	"bytes"
+	"io"
+)
+
+// lineCounter sits between the input and the JSON decoder and remembers where
+// the newlines are, so that every position the reader reports (resources,
+// warnings, errors) carries a line number without a second pass over the
+// input and without holding it: stdin works too.
+//
+// Positions are asked for in increasing order while decoding (the decoder only
+// moves forward), so newlines before the last position asked for are folded
+// into a count and forgotten; what is kept is the newlines of the decoder's
+// read-ahead, a few kilobytes.
+type lineCounter struct {
+	r    io.Reader
+	read int64   // bytes handed to the decoder so far
+	nl   []int64 // offsets of newlines at or after last, in order
+	head int     // nl[:head] are already counted in pass
+	pass int     // newlines before the last position asked for
+	last int64   // the last position asked for
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	b := p[:n]
+	for off := 0; ; {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			break
+		}
+		c.nl = append(c.nl, c.read+int64(off+i))
+		off += i + 1
+	}
+	c.read += int64(n)
+	return n, err
+}
+
+// line returns the 1-based line of the byte at off, or 0 when off lies before
+// a position already asked for (the counter has forgotten those newlines).
+func (c *lineCounter) line(off int64) int {
+	if off < c.last {
+		return 0
+	}
+	c.last = off
+	for c.head < len(c.nl) && c.nl[c.head] < off {
+		c.head++
+		c.pass++
+	}
+	// Drop the counted prefix once it dominates, so the slice stays small.
+	if c.head > 512 && c.head*2 > len(c.nl) {
+		n := copy(c.nl, c.nl[c.head:])
+		c.nl = c.nl[:n]
+		c.head = 0
+	}
+	return c.pass + 1
+}
