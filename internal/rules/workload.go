@@ -15,6 +15,7 @@ var workloadRules = []*Rule{
 	cmkOverapplied,
 	cmkKeyUsable,
 	cmkKeyRecoverable,
+	cmkIdentityAccess,
 }
 
 // classificationLabel renders a resource's classification for evidence.

@@ -1,0 +1,171 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+)
+
+var cmkIdentityAccess = &Rule{
+	ID:       "cmk-identity-access",
+	Title:    "The identity a resource uses for its key can use the key",
+	Severity: High,
+	Description: "Passes when the identity the resource uses to reach each of its keys (the disk encryption set's for a disk) holds get, " +
+		"wrapKey and unwrapKey on the key (encrypt and decrypt for AKS KMS): by an access policy on a vault that uses access policies, " +
+		"or by an Azure RBAC role assigned at the key, the vault or a parent scope (resource group, subscription, management group) on a " +
+		"vault that uses RBAC. A role on an access-policy vault, an access policy on an RBAC vault, and a role scoped to another key give " +
+		"no access. Fails when the identity named is not attached to the resource or lacks an operation. Unknown when the identity's " +
+		"principal or the vault is not in the snapshot, the key is in a Managed HSM (local RBAC is not in ARM data), the vault uses RBAC " +
+		"and the snapshot holds no role assignments for it, or a role assignment that might grant the rest cannot be resolved " +
+		"(a custom role without its definition, a management group whose subscriptions are not in the snapshot).",
+	Rationale: "Services reach their customer-managed key continuously. An identity that lost unwrapKey, was detached, or whose grant " +
+		"the vault's permission model ignores makes the service lose its data at the next key access: SQL and PostgreSQL servers go " +
+		"inaccessible, storage and Cosmos DB refuse requests.",
+	Remediation: "RBAC vault: az role assignment create --role \"Key Vault Crypto Service Encryption User\" --assignee-object-id <principal-id> " +
+		"--assignee-principal-type ServicePrincipal --scope <vault-id>/keys/<key> (AKS KMS: \"Key Vault Crypto User\"). Access-policy vault: " +
+		"az keyvault set-policy --name <vault> --object-id <principal-id> --key-permissions get wrapKey unwrapKey (AKS KMS: encrypt decrypt). " +
+		"Managed HSM: az keyvault role assignment create --hsm-name <hsm> --role \"Managed HSM Crypto Service Encryption User\" " +
+		"--assignee-object-id <principal-id> --scope /keys/<key>. A detached identity: attach it again (az <service> identity assign …).",
+	Frameworks: []string{"MCSB DP-5", "MCSB IM-3", "PCI-DSS 3.6.1", "HIPAA 164.312(a)(2)(iv)"},
+	Workload: func(env *Env, w *estate.Workload) Outcome {
+		return judgeRefs(w, func(ref *estate.KeyRef) refVerdict { return identityAccess(env, w, ref) })
+	},
+}
+
+// opNames are the display names of the key operations the rule asks for.
+var opNames = map[string]string{"get": "get", "wrapkey": "wrapKey", "unwrapkey": "unwrapKey", "encrypt": "encrypt", "decrypt": "decrypt"}
+
+// accessOps are the key operations (estate.KeyOperations names) the identity
+// behind ref needs.
+func accessOps(w *estate.Workload, ref *estate.KeyRef) []string {
+	if kmsRef(w, ref) {
+		return []string{"encrypt", "decrypt"}
+	}
+	return []string{"get", "wrapkey", "unwrapkey"}
+}
+
+// identityAccess judges one key reference for cmk-identity-access.
+func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
+	if ok, st, reason := followRef(ref); !ok {
+		if st == Fail {
+			reason += "; its vault is unknown (cmk-key-usable reports the reference)"
+		}
+		return refVerdict{Status: Unknown, Reason: reason}
+	}
+	id, v := ref.Identity, ref.Vault
+	who := identityLabel(id)
+	ev := Ev("identity", who, "vault", v.ID)
+	if id.PrincipalID != "" {
+		ev = append(ev, "principalId", id.PrincipalID)
+	}
+	switch {
+	case id.Problem != "":
+		return refVerdict{Status: Fail, Evidence: ev, Reason: id.Problem}
+	case id.Unknown != "":
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: id.Unknown}
+	case id.PrincipalID == "":
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: "the principal of " + who + " is not in the snapshot"}
+	case v.HSM:
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
+			"Managed HSM %s authorises key use by local RBAC, which ARM snapshots do not carry", v.Name)}
+	}
+	model := "access policies"
+	if v.RBAC {
+		model = "Azure RBAC"
+	}
+	ev = append(ev, "permissionModel", model)
+	need := accessOps(w, ref)
+	have := map[string]bool{}
+	var granted, ignored, unresolved []string
+	for _, g := range env.Estate.Grants(v, estate.KeyScope(v, ref.URI.Name), id.PrincipalID) {
+		label := grantLabel(g)
+		switch {
+		case g.Ignored != "":
+			ignored = append(ignored, label+": "+g.Ignored)
+		case g.Via == "role assignment" && !v.RBAC:
+			// Grants keeps administrative roles on access-policy vaults for the
+			// least-privilege rules; they still give no data-plane access.
+			ignored = append(ignored, label+": the vault uses access policies, so Azure RBAC roles give no key access")
+		case g.Unresolved != "":
+			unresolved = append(unresolved, label+": "+g.Unresolved)
+		default:
+			useful := false
+			for _, op := range need {
+				if g.Has(op) {
+					have[op], useful = true, true
+				}
+			}
+			if useful {
+				granted = append(granted, label)
+			}
+		}
+	}
+	var missing []string
+	for _, op := range need {
+		if !have[op] {
+			missing = append(missing, opNames[op])
+		}
+	}
+	ev = append(ev, "grants", nonNil(granted))
+	if len(ignored) > 0 {
+		ev = append(ev, "ignoredGrants", ignored)
+	}
+	if len(unresolved) > 0 {
+		ev = append(ev, "unresolvedGrants", unresolved)
+	}
+	opsText := strings.Join(displayOps(need), ", ")
+	if len(missing) == 0 {
+		return refVerdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%s holds %s on key %s in %s (%s)",
+			who, opsText, ref.URI.Name, v.Name, strings.Join(granted, "; "))}
+	}
+	ev = append(ev, "missing", missing)
+	switch {
+	case v.RBAC && len(unresolved) > 0:
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf("%s may lack %s on key %s in %s: %s",
+			who, strings.Join(missing, ", "), ref.URI.Name, v.Name, strings.Join(unresolved, "; "))}
+	case v.RBAC && !env.Estate.Known("roleAssignments", v.ID):
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
+			"%s uses Azure RBAC and the snapshot holds no role assignments for it, so %s's access to key %s cannot be told",
+			v.Name, who, ref.URI.Name)}
+	}
+	reason := fmt.Sprintf("%s lacks %s on key %s in %s (%s)", who, strings.Join(missing, ", "), ref.URI.Name, v.Name, model)
+	if len(ignored) > 0 {
+		reason += "; ignored: " + strings.Join(ignored, "; ")
+	}
+	return refVerdict{Status: Fail, Evidence: ev, Reason: reason}
+}
+
+// grantLabel describes a grant for messages and evidence.
+func grantLabel(g estate.Grant) string {
+	if g.Via == "access policy" {
+		if len(g.Ops) == len(estate.KeyOperations) {
+			return "access policy (all key permissions)"
+		}
+		return "access policy (" + strings.Join(displayOps(g.Ops), ", ") + ")"
+	}
+	return fmt.Sprintf("role %s at %s", g.Role, g.Scope)
+}
+
+// displayOps renders key operations with their Azure spelling.
+func displayOps(ops []string) []string {
+	out := make([]string, 0, len(ops))
+	for _, op := range ops {
+		if n, ok := opNames[op]; ok {
+			op = n
+		}
+		if !slices.Contains(out, op) {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// nonNil makes an empty list render as [] rather than null in JSON evidence.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
