@@ -16,6 +16,7 @@ var workloadRules = []*Rule{
 	cmkKeyUsable,
 	cmkKeyRecoverable,
 	cmkIdentityAccess,
+	cmkTenantIsolation,
 }
 
 // classificationLabel renders a resource's classification for evidence.
