@@ -15,6 +15,7 @@ var vaultRules = []*Rule{
 	keyvaultNetwork,
 	keyvaultAuditLogs,
 	keyvaultExpiryAlerts,
+	keyvaultLeastPrivilege,
 }
 
 // vaultKind names the kind of vault for messages.
