@@ -126,9 +126,12 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf("%s may lack %s on key %s in %s: %s",
 			who, strings.Join(missing, ", "), ref.URI.Name, v.Name, strings.Join(unresolved, "; "))}
 	case v.RBAC && !env.Estate.Known("roleAssignments", v.ID):
-		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
-			"%s uses Azure RBAC and the snapshot holds no role assignments for it, so %s's access to key %s cannot be told",
-			v.Name, who, ref.URI.Name)}
+		reason := fmt.Sprintf("%s uses Azure RBAC and the snapshot holds no role assignments for it, so %s's access to key %s cannot be told",
+			v.Name, who, ref.URI.Name)
+		if g := env.Estate.GapFor("roleAssignments", v.ID); g != nil && g.Error != "" {
+			reason += " (collection: " + g.Error + ")"
+		}
+		return refVerdict{Status: Unknown, Evidence: ev, Reason: reason}
 	}
 	reason := fmt.Sprintf("%s lacks %s on key %s in %s (%s)", who, strings.Join(missing, ", "), ref.URI.Name, v.Name, model)
 	if len(ignored) > 0 {

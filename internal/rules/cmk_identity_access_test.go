@@ -37,6 +37,8 @@ func TestCMKIdentityAccess(t *testing.T) {
 		{Name: "access policy on a vault whose RBAC flag is the string \"true\"", Files: full("fail.json"), Resource: "storageAccounts/strbacstrap", Want: Fail},
 		{Name: "Key Vault Reader cannot wrap or unwrap", Files: full("fail.json"), Resource: "storageAccounts/strbacreader", Want: Fail, Message: "lacks wrapKey, unwrapKey"},
 		{Name: "RBAC vault, no role assignments in the snapshot", Files: []string{"vaults.json", "pass.json"}, Resource: "storageAccounts/strbackey", Want: Unknown, Message: "no role assignments"},
+		{Name: "collected snapshot: RBAC vault and truly no role assignments", Files: []string{"collected.ndjson"}, Resource: "storageAccounts/stcollectednone", Want: Fail, Message: "lacks get, wrapKey, unwrapKey"},
+		{Name: "collected snapshot: role assignments could not be read", Files: []string{"collected.ndjson"}, Resource: "storageAccounts/stcollectedlocked", Want: Unknown, Message: "403"},
 		// identities
 		{Name: "user-assigned identity not attached to the resource", Files: full("fail.json"), Resource: "storageAccounts/stdetached", Want: Fail, Message: "not attached"},
 		{Name: "identity named by the client id of a detached identity", Files: full("fail.json"), Resource: "registries/acrdetached", Want: Fail, Message: "not attached"},
