@@ -80,7 +80,9 @@ func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
 		case v.HSM:
 			g.Ignored = "a Managed HSM authorises key use by local RBAC, not Azure role assignments"
 			g.Ops = nil
-		case !v.RBAC && len(g.Ops) > 0 && !g.Admin:
+		case !v.RBAC && len(g.Ops) > 0:
+			// Data actions need an RBAC vault; an administrative role keeps its
+			// Admin flag, since it can still change who holds access.
 			g.Ignored = "the vault uses access policies, so Azure RBAC data roles have no effect"
 		}
 		out = append(out, g)

@@ -208,12 +208,12 @@ func CurveRank(curve string) int {
 }
 
 // Classify returns a resource's classification from its tags: the value, whether
-// a classification tag is present, and whether the data is sensitive.
+// a classification tag is present, and whether the data is sensitive. A tag
+// with an empty value classifies nothing.
 func (p *Policy) Classify(tags map[string]string) (value string, classified, sensitive bool) {
 	for _, key := range p.Classification.TagKeys {
 		for k, v := range tags {
-			if strings.EqualFold(strings.TrimSpace(k), key) {
-				v = strings.TrimSpace(v)
+			if v = strings.TrimSpace(v); v != "" && strings.EqualFold(strings.TrimSpace(k), key) {
 				return v, true, slices.ContainsFunc(p.Classification.SensitiveValues, func(s string) bool { return strings.EqualFold(s, v) })
 			}
 		}

@@ -32,6 +32,7 @@ func TestDefaults(t *testing.T) {
 		{map[string]string{"classification": "public"}, "public", true, false},
 		{map[string]string{"classification": "internal"}, "internal", true, false},
 		{map[string]string{"owner": "x"}, "", false, true},
+		{map[string]string{"dataClassification": "  "}, "", false, true},
 		{nil, "", false, true},
 	}
 	for _, c := range cases {

@@ -60,15 +60,9 @@ func classify(env *Env, r *estate.Resource) classification {
 	c := classification{TagsKnown: !r.Placeholder}
 	value, classified, sensitive := env.Policy.Classify(r.Tags)
 	c.Value, c.Sensitive = value, sensitive
-	if classified {
-		c.Tag, _ = tagKey(r, env.Policy.Classification.TagKeys...)
-		if value == "" {
-			c.Empty = true
-			c.Sensitive = env.Policy.Classification.UnclassifiedIsSensitive
-		} else {
-			c.Tagged = true
-		}
-	}
+	c.Tag, _ = tagKey(r, env.Policy.Classification.TagKeys...)
+	c.Tagged = classified
+	c.Empty = !classified && c.Tag != ""
 	return c
 }
 
