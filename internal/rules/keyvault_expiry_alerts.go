@@ -70,6 +70,11 @@ var keyvaultExpiryAlerts = &Rule{
 		if len(notes) > 0 {
 			found += " (" + strings.Join(notes, "; ") + ")"
 		}
+		if orphans := unplacedExpirySubscriptions(env); len(orphans) > 0 {
+			return Unknownf(append(ev, "unplacedSubscriptions", orphans), "%s, but the snapshot holds %s for key expiry whose "+
+				"system topic is not in it, so which vault they watch is unknown: %s", found,
+				countNoun(len(orphans), "event subscription", "event subscriptions"), strings.Join(orphans, ", "))
+		}
 		if !env.Estate.Known("eventSubscriptions", v.ID) {
 			hint := ""
 			if env.Estate.GapFor("eventSubscriptions", v.ID) == nil {
@@ -80,6 +85,19 @@ var keyvaultExpiryAlerts = &Rule{
 		}
 		return Failf(ev, "%s", found)
 	},
+}
+
+// unplacedExpirySubscriptions returns the ids of event subscriptions that would
+// report key expiry but whose source the snapshot cannot tell (their system
+// topic is missing), so they may belong to any vault.
+func unplacedExpirySubscriptions(env *Env) []string {
+	var out []string
+	for _, s := range env.Estate.EventSubs {
+		if s.Source == "" && (s.EventTypes == nil || len(expiryEventTypes(s.EventTypes)) > 0) {
+			out = append(out, s.ID)
+		}
+	}
+	return out
 }
 
 // expiryEventTypes returns the key-expiry event types among an event

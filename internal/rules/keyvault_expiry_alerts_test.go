@@ -18,6 +18,7 @@ func TestKeyvaultExpiryAlerts(t *testing.T) {
 		{Name: "nothing, with event subscriptions collected", Files: []string{"fail.json"}, Resource: "vaults/kv-exp-nothing", Want: Fail},
 		{Name: "collected snapshot with no subscription at all", Files: []string{"fail-collected.ndjson"}, Resource: "vaults/kv-exp-collected", Want: Fail},
 		{Name: "collection gap for event subscriptions", Files: []string{"fail-collected.ndjson"}, Resource: "vaults/kv-exp-gapped", Want: Unknown, Message: "could not read"},
+		{Name: "subscription whose system topic is missing may watch this vault", Files: []string{"unknown-unplaced.json"}, Resource: "vaults/kv-exp-maybe", Want: Unknown, Message: "system topic is not in it"},
 		{Name: "no event subscriptions in the snapshot, unrelated metric alert", Files: []string{"unknown.json"}, Resource: "vaults/kv-exp-unseen", Want: Unknown, Message: "not in Resource Graph"},
 	})
 }
