@@ -2,10 +2,12 @@ package input
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -40,6 +42,7 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 	}
 	rd.lines = &lineCounter{r: text}
 	rd.dec = jsontext.NewDecoder(rd.lines, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	defer rd.flush()
 	values := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -66,6 +69,7 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 			if it, err = rd.readObject(start, 0, true); it != nil {
 				rd.handle(it, "")
 			}
+			rd.flush()
 		default:
 			return rd.errAt(start, fmt.Errorf("the input holds a JSON %s, not an object or an array of ARM resources", kindName(kind)))
 		}
@@ -85,6 +89,9 @@ type reader struct {
 	base  int64 // bytes before the decoded text (a UTF-8 byte-order mark)
 	utf16 bool  // the text was converted from UTF-16
 	quiet bool  // decoding a nested document (a Log Analytics dynamic column): no positions
+	// pending holds the warnings about the item being read; flush hands them
+	// to the sink in input order.
+	pending []estate.Warning
 }
 
 // item is one decoded object at the level where resources, audit records and
@@ -125,7 +132,16 @@ func (rd *reader) src(off int64) estate.Source {
 }
 
 func (rd *reader) warn(src estate.Source, format string, args ...any) {
-	rd.sink.Warn(src, format, args...)
+	rd.pending = append(rd.pending, estate.Warning{Source: src, Message: fmt.Sprintf(format, args...)})
+}
+
+// flush hands the pending warnings to the sink, ordered by position.
+func (rd *reader) flush() {
+	slices.SortStableFunc(rd.pending, func(a, b estate.Warning) int { return cmp.Compare(a.Source.Offset, b.Source.Offset) })
+	for _, w := range rd.pending {
+		rd.sink.Warn(w.Source, "%s", w.Message)
+	}
+	rd.pending = rd.pending[:0]
 }
 
 // here is the position just after the last token read.
@@ -211,6 +227,7 @@ func (rd *reader) readList(depth int) error {
 			if it != nil {
 				rd.handle(it, "")
 			}
+			rd.flush()
 		case kind == '[' && depth+1 < maxListDepth:
 			if err := rd.readList(depth + 1); err != nil {
 				return err

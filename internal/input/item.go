@@ -17,6 +17,9 @@ func (rd *reader) handle(it *item, parent string) {
 	case o.Str("id") != "" || o.Str("resourceid") != "":
 		rd.addResource(it, parent)
 		return // children handled there, after their parent
+	case parent != "" && deriveID(it, parent):
+		rd.addResource(it, parent)
+		return
 	case isHeader(o):
 		rd.sink.AddHeader(rd.toHeader(it))
 	case o.Obj("error") != nil:
@@ -56,7 +59,7 @@ func (rd *reader) addResource(it *item, parent string) {
 	given := estate.Lower(rd.str(it, "type", "resourcetype"))
 	if pid, ok := estate.ParseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
-		if given != "" && given != pid.Type && !namesParent(given, pid) {
+		if given != "" && given != pid.Type && !namesParent(given, pid) && !strings.HasSuffix(pid.Type, "/"+given) {
 			rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
 		}
 	} else {
@@ -70,6 +73,9 @@ func (rd *reader) addResource(it *item, parent string) {
 	}
 	if r.Name == "" {
 		r.Name = rd.str(it, "name", "resourcename")
+	}
+	if r.Name == "" {
+		r.Name = id
 	}
 	if parent != "" && !estate.Within(id, parent) {
 		rd.warn(it.src, "resource %s is nested under %s but its id does not lie below it; it is read by its id", id, parent)
@@ -107,17 +113,21 @@ func (rd *reader) children(it *item, parent string) {
 	}
 }
 
-// resourceID picks the resource id: "id", or PowerShell's "ResourceId" when
-// "id" is not an ARM id.
+// resourceID picks the resource id: the first of "id" and PowerShell's
+// "ResourceId" that is an ARM id (PowerShell writes both, and they can differ),
+// else the first that looks like one, else whatever "id" holds.
 func (rd *reader) resourceID(it *item) string {
-	var first string
+	var slash, first string
 	for _, name := range []string{"id", "resourceid"} {
 		switch v := it.obj[name].(type) {
 		case nil:
 		case string:
 			s := strings.TrimSpace(v)
-			if strings.HasPrefix(s, "/") {
+			if _, ok := estate.ParseID(s); ok {
 				return s
+			}
+			if slash == "" && strings.HasPrefix(s, "/") {
+				slash = s
 			}
 			if first == "" {
 				first = s
@@ -129,12 +139,53 @@ func (rd *reader) resourceID(it *item) string {
 			}
 		}
 	}
+	if slash != "" {
+		return slash
+	}
 	return first
+}
+
+// deriveID gives a nested child without an id the one its parent implies.
+func deriveID(it *item, parent string) bool {
+	id, ok := childID(it.obj, parent)
+	if ok {
+		it.obj["id"] = id
+	}
+	return ok
+}
+
+// childID derives the id of a child resource nested without one under parent
+// (PowerShell exports and ARM templates nest children by type and name): the
+// parent's id, the last segment of the child's type, and its own name.
+func childID(o estate.Object, parent string) (string, bool) {
+	pid, ok := estate.ParseID(parent)
+	typ := strings.Trim(firstStr(o, "type", "resourcetype"), "/")
+	name := strings.Trim(firstStr(o, "name", "resourcename"), "/")
+	if !ok || typ == "" || name == "" {
+		return "", false
+	}
+	if strings.Contains(typ, "/") {
+		// A full type must be the parent's type and one more segment.
+		if len(typ) <= len(pid.Type)+1 || estate.Lower(typ[:len(pid.Type)+1]) != pid.Type+"/" || strings.Contains(typ[len(pid.Type)+1:], "/") {
+			return "", false
+		}
+		typ = typ[len(pid.Type)+1:]
+	}
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		name = name[i+1:] // template style "server/child"
+	}
+	id := strings.TrimRight(parent, "/") + "/" + typ + "/" + name
+	if cid, ok := estate.ParseID(id); !ok || !strings.EqualFold(cid.Parent, strings.TrimRight(parent, "/")) {
+		return "", false
+	}
+	return id, true
 }
 
 // namesParent reports whether a given type is the type of the resource an
 // extension or child resource belongs to: Azure PowerShell writes the parent's
 // type in Type and ResourceType of diagnostic settings and other extensions.
+// (A type that is the tail of the id's type, as templates write nested
+// children, is accepted by the caller.)
 func namesParent(given string, id estate.ID) bool {
 	p, ok := estate.ParseID(id.Parent)
 	return ok && p.Type == given

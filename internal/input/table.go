@@ -210,6 +210,7 @@ func (rd *reader) row(cols []column, cells []any, src estate.Source) {
 		obj[c.name] = v
 	}
 	rd.handle(&item{obj: obj, src: src}, "")
+	rd.flush()
 }
 
 // parseDynamic decodes JSON held in a string (a Log Analytics dynamic column,
