@@ -17,6 +17,7 @@ const (
 	RoleContributor                     = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 	RoleUserAccessAdministrator         = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 	RoleRBACAdministrator               = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
+	RoleReader                          = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 )
 
 // builtinRoles are the built-in roles whose effect on keys cmkguard knows.
@@ -45,6 +46,13 @@ var builtinRoles = map[string]*RoleDefinition{
 	RoleContributor:                     {Name: "Contributor", Actions: []string{"*"}, NotActions: []string{"Microsoft.Authorization/*/Write"}},
 	RoleUserAccessAdministrator:         {Name: "User Access Administrator", Actions: []string{"Microsoft.Authorization/*"}},
 	RoleRBACAdministrator:               {Name: "Role Based Access Control Administrator", Actions: []string{"Microsoft.Authorization/roleAssignments/write"}},
+	// Common built-in roles that give no key access, so that holding one does
+	// not make a grant unresolved.
+	RoleReader:                             {Name: "Reader", Actions: []string{"*/read"}},
+	"43d0d8ad-25c7-4714-9337-8ba259a9fe05": {Name: "Monitoring Reader", Actions: []string{"*/read"}},
+	"ba92f5b4-2d11-453d-a403-e96b0029c9fe": {Name: "Storage Blob Data Contributor", DataActions: []string{"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"}},
+	"2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": {Name: "Storage Blob Data Reader", DataActions: []string{"Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"}},
+	"7f951dda-4ed3-4680-a7ca-43fe172d538d": {Name: "AcrPull", Actions: []string{"Microsoft.ContainerRegistry/registries/pull/read"}},
 }
 
 // keyDataActions maps the key operations rules ask about to RBAC data actions.
