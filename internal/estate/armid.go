@@ -1,6 +1,9 @@
 package estate
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // ID is a parsed ARM resource id. Types are lower-cased; names keep their case.
 type ID struct {
@@ -22,6 +25,9 @@ func ParseID(id string) (ID, bool) {
 		return out, false
 	}
 	seg := strings.Split(trimmed, "/")
+	if slices.Contains(seg, "") {
+		return out, false // "//" inside: an empty subscription, group or name
+	}
 	lastProviders := -1
 	for i := 0; i < len(seg); i++ {
 		switch Lower(seg[i]) {
