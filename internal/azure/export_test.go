@@ -1,0 +1,4 @@
+package azure
+
+// ForbiddenCases exposes forbiddenCases to the external tests.
+var ForbiddenCases = forbiddenCases
