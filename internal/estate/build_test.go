@@ -1,0 +1,299 @@
+package estate
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Test resources are written as ARM JSON and converted here the way a reader
+// does (member names lower-cased, tag keys and identity ids kept), so that
+// these tests need no input package.
+
+const (
+	tSub   = "/subscriptions/11111111-1111-1111-1111-111111111111"
+	tRGKey = tSub + "/resourceGroups/rg-keys"
+	tVault = tRGKey + "/providers/Microsoft.KeyVault/vaults/kv-cmk"
+	tKey   = tVault + "/keys/k1"
+	tUAMI  = tSub + "/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+)
+
+func testObject(v any, keep bool) any {
+	switch x := v.(type) {
+	case map[string]any:
+		o := make(Object, len(x))
+		for k, v := range x {
+			name := k
+			if !keep {
+				name = Lower(k)
+			}
+			lk := Lower(k)
+			o[name] = testObject(v, !keep && (lk == "tags" || lk == "userassignedidentities"))
+		}
+		return o
+	case []any:
+		for i := range x {
+			x[i] = testObject(x[i], false)
+		}
+		return x
+	}
+	return v
+}
+
+// testResource converts one ARM resource written as JSON.
+func testResource(t *testing.T, src string) *Resource {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(src), &m); err != nil {
+		t.Fatalf("test resource %s: %v", src, err)
+	}
+	o := testObject(m, false).(Object)
+	r := &Resource{ID: o.Str("id"), Props: o.Obj("properties"), Source: Source{File: t.Name()}}
+	if r.Props == nil {
+		r.Props = Object{}
+	}
+	id, ok := ParseID(r.ID)
+	if !ok {
+		t.Fatalf("test resource id %q does not parse", r.ID)
+	}
+	r.Type, r.Name = id.Type, id.Name
+	if tags := o.Obj("tags"); tags != nil {
+		r.Tags = map[string]string{}
+		for k, v := range tags {
+			r.Tags[k], _ = v.(string)
+		}
+	}
+	if i := o.Obj("identity"); i != nil {
+		r.Identity = &Identity{Type: NormaliseIdentityType(i.Str("type")), PrincipalID: Lower(i.Str("principalid"))}
+		for rid, v := range i.Obj("userassignedidentities") {
+			u, _ := v.(Object)
+			r.Identity.UserAssigned = append(r.Identity.UserAssigned,
+				UserAssignedIdentity{ResourceID: rid, PrincipalID: Lower(u.Str("principalid")), ClientID: Lower(u.Str("clientid"))})
+		}
+	}
+	return r
+}
+
+func testEstate(t *testing.T, resources ...string) *Estate {
+	t.Helper()
+	b := NewBuilder()
+	for _, src := range resources {
+		b.Add(testResource(t, src))
+	}
+	return b.Build()
+}
+
+func workload(t *testing.T, e *Estate, name string) *Workload {
+	t.Helper()
+	for _, w := range e.Workloads {
+		if w.Name == name {
+			return w
+		}
+	}
+	t.Fatalf("no workload %s", name)
+	return nil
+}
+
+func oneRef(t *testing.T, w *Workload) *KeyRef {
+	t.Helper()
+	if len(w.KeyRefs) != 1 {
+		t.Fatalf("%s: %d key refs, want 1: %+v", w.Name, len(w.KeyRefs), w.KeyRefs)
+	}
+	return w.KeyRefs[0]
+}
+
+var (
+	rbacVault = `{"id": "` + tVault + `", "properties": {"vaultUri": "https://kv-cmk.vault.azure.net/", "enableRbacAuthorization": true, "enablePurgeProtection": true}}`
+	key1      = `{"id": "` + tKey + `", "properties": {"kty": "RSA-HSM", "keySize": 3072, "attributes": {"enabled": true}}}`
+)
+
+func TestDiskFollowsItsEncryptionSetToTheKey(t *testing.T) {
+	const rg = tSub + "/resourceGroups/rg-vm/providers/Microsoft.Compute/"
+	e := testEstate(t, rbacVault, key1,
+		`{"id": "`+rg+`diskEncryptionSets/des1", "identity": {"type": "SystemAssigned", "principalId": "DDDDDDDD-0000-0000-0000-000000000001"},
+		  "properties": {"encryptionType": "EncryptionAtRestWithCustomerKey", "activeKey": {"keyUrl": "https://kv-cmk.vault.azure.net/keys/k1/0123", "sourceVault": {"id": "`+tVault+`"}}}}`,
+		`{"id": "`+rg+`disks/disk-cmk", "properties": {"encryption": {"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": "`+rg+`diskEncryptionSets/DES1"}}}`,
+		`{"id": "`+rg+`disks/disk-lost", "properties": {"encryption": {"type": "EncryptionAtRestWithCustomerKey", "diskEncryptionSetId": "`+rg+`diskEncryptionSets/des-gone"}}}`,
+		`{"id": "`+rg+`disks/disk-pmk", "properties": {"encryption": {"type": "EncryptionAtRestWithPlatformKey"}}}`,
+		`{"id": "`+rg+`disks/disk-default", "properties": {}}`,
+	)
+	if len(e.EncryptionSets) != 1 || len(e.Workloads) != 4 {
+		t.Fatalf("%d encryption sets and %d workloads, want 1 and 4 (a disk encryption set is not a workload)", len(e.EncryptionSets), len(e.Workloads))
+	}
+	disk := workload(t, e, "disk-cmk")
+	ref := oneRef(t, disk)
+	if disk.CMK != CMKCustomer || ref.Key == nil || ref.Key.Name != "k1" || ref.Vault == nil || ref.URI.Version != "0123" {
+		t.Errorf("disk-cmk: CMK %v, ref %+v", disk.CMK, ref)
+	}
+	if len(ref.Via) != 1 || !strings.EqualFold(ref.Via[0], rg+"diskEncryptionSets/des1") || ref.Field != "properties.activeKey.keyUrl" {
+		t.Errorf("disk-cmk: via %v field %s, want the encryption set and its activeKey", ref.Via, ref.Field)
+	}
+	if ref.Identity.Kind != IdentitySystem || ref.Identity.Holder != rg+"diskEncryptionSets/des1" || ref.Identity.PrincipalID != "dddddddd-0000-0000-0000-000000000001" {
+		t.Errorf("disk-cmk: the key is reached by the encryption set's identity, got %+v", ref.Identity)
+	}
+	if !slices.Contains(ref.Key.Users, disk) {
+		t.Errorf("the key does not list the disk among its users")
+	}
+	if lost := oneRef(t, workload(t, e, "disk-lost")); lost.Key != nil || !strings.Contains(lost.Unresolved, "is not in the snapshot") {
+		t.Errorf("disk-lost: %+v, want an unresolved reference", lost)
+	}
+	for _, name := range []string{"disk-pmk", "disk-default"} {
+		if w := workload(t, e, name); w.CMK != CMKPlatform || len(w.KeyRefs) != 0 {
+			t.Errorf("%s: CMK %v with %d refs, want platform-managed", name, w.CMK, len(w.KeyRefs))
+		}
+	}
+}
+
+func TestSQLServerReadsItsEncryptionProtector(t *testing.T) {
+	const servers = tSub + "/resourceGroups/rg-db/providers/Microsoft.Sql/servers/"
+	e := testEstate(t, rbacVault, key1,
+		`{"id": "`+servers+`sql-cmk", "identity": {"type": "SystemAssigned", "principalId": "5a1a1a1a-0000-0000-0000-000000000001"}, "properties": {"version": "12.0"}}`,
+		`{"id": "`+servers+`sql-cmk/encryptionProtector/current", "properties": {"serverKeyType": "AzureKeyVault", "serverKeyName": "kv-cmk_k1_0123", "uri": "https://kv-cmk.vault.azure.net/keys/k1/0123"}}`,
+		`{"id": "`+servers+`sql-pmk", "properties": {}}`,
+		`{"id": "`+servers+`sql-pmk/encryptionProtector/current", "properties": {"serverKeyType": "ServiceManaged", "serverKeyName": "ServiceManaged"}}`,
+		`{"id": "`+servers+`sql-nothing", "properties": {}}`,
+		`{"id": "`+servers+`sql-only-protector/encryptionProtector/current", "properties": {"serverKeyType": "AzureKeyVault", "uri": "https://kv-cmk.vault.azure.net/keys/k1"}}`,
+		`{"id": "`+servers+`sql-keyname/encryptionProtector/current", "properties": {"serverKeyType": "AzureKeyVault", "serverKeyName": "kv-cmk_k1_0456"}}`,
+		`{"id": "`+servers+`sql-keyname", "identity": {"type": "SystemAssigned", "principalId": "5a1a1a1a-0000-0000-0000-000000000002"}, "properties": {}}`,
+	)
+	if len(e.Workloads) != 5 {
+		t.Fatalf("%d workloads, want the 5 servers (protectors are not workloads)", len(e.Workloads))
+	}
+	sql := workload(t, e, "sql-cmk")
+	ref := oneRef(t, sql)
+	if sql.CMK != CMKCustomer || ref.Key == nil || ref.Field != "encryptionProtector.properties.uri" || ref.Identity.PrincipalID != "5a1a1a1a-0000-0000-0000-000000000001" {
+		t.Errorf("sql-cmk: CMK %v, ref %+v", sql.CMK, ref)
+	}
+	if w := workload(t, e, "sql-pmk"); w.CMK != CMKPlatform {
+		t.Errorf("sql-pmk: %v, want platform-managed", w.CMK)
+	}
+	if w := workload(t, e, "sql-nothing"); w.CMK != CMKUnknown {
+		t.Errorf("sql-nothing: %v, want unknown without its encryptionProtector", w.CMK)
+	}
+	ph := workload(t, e, "sql-only-protector")
+	if !ph.Placeholder || ph.CMK != CMKCustomer || oneRef(t, ph).Key == nil {
+		t.Errorf("placeholder server: placeholder %v CMK %v ref %+v", ph.Placeholder, ph.CMK, ph.KeyRefs)
+	}
+	if id := oneRef(t, ph).Identity; id.PrincipalID != "" || !strings.Contains(id.Unknown, "not in the snapshot") {
+		t.Errorf("placeholder server identity %+v, want unknown", id)
+	}
+	if ref := oneRef(t, workload(t, e, "sql-keyname")); ref.Key == nil || ref.URI.Version != "0456" || ref.Field != "encryptionProtector.properties.serverKeyName" {
+		t.Errorf("serverKeyName VAULT_KEY_VERSION: %+v", ref)
+	}
+}
+
+func TestWorkloadIdentityResolution(t *testing.T) {
+	const st = tSub + "/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/"
+	const ac = tSub + "/resourceGroups/rg-app/providers/Microsoft.AppConfiguration/configurationStores/"
+	storage := func(name, identity, uai string) string {
+		enc := `"keySource": "Microsoft.Keyvault", "keyvaultproperties": {"keyvaulturi": "https://kv-cmk.vault.azure.net/", "keyname": "k1"}`
+		if uai != "" {
+			enc += `, "identity": {"userAssignedIdentity": "` + uai + `"}`
+		}
+		if identity != "" {
+			identity = `"identity": ` + identity + `, `
+		}
+		return `{"id": "` + st + name + `", ` + identity + `"properties": {"encryption": {` + enc + `}}}`
+	}
+	appConfig := func(name, identity, clientID string) string {
+		return `{"id": "` + ac + name + `", "identity": ` + identity + `, "properties": {"encryption": {"keyVaultProperties": {
+			"keyIdentifier": "https://kv-cmk.vault.azure.net/keys/k1", "identityClientId": "` + clientID + `"}}}}`
+	}
+	uamiRes := func(name, principal, client string) string {
+		return `{"id": "` + tUAMI + name + `", "properties": {"principalId": "` + principal + `", "clientId": "` + client + `"}}`
+	}
+	e := testEstate(t, rbacVault, key1,
+		uamiRes("uami-full", "a0000000-0000-0000-0000-000000000003", "c0000000-0000-0000-0000-000000000003"),
+		uamiRes("uami-loose", "a0000000-0000-0000-0000-000000000005", "c0000000-0000-0000-0000-000000000005"),
+		storage("st-system", `{"type": "SystemAssigned", "principalId": "A0000000-0000-0000-0000-000000000001"}`, ""),
+		storage("st-none", "", ""),
+		storage("st-system-noprincipal", `{"type": "SystemAssigned"}`, ""),
+		storage("st-user", `{"type": "UserAssigned", "userAssignedIdentities": {"`+tUAMI+`uami-a": {"principalId": "a0000000-0000-0000-0000-000000000002", "clientId": "c0000000-0000-0000-0000-000000000002"}}}`,
+			strings.ToUpper(tUAMI)+"UAMI-A"),
+		storage("st-user-from-resource", `{"type": "UserAssigned", "userAssignedIdentities": {"`+tUAMI+`uami-full": {}}}`, tUAMI+"uami-full"),
+		storage("st-user-detached", `{"type": "UserAssigned", "userAssignedIdentities": {"`+tUAMI+`uami-a": {"principalId": "a0000000-0000-0000-0000-000000000002"}}}`, tUAMI+"uami-b"),
+		appConfig("ac-client", `{"type": "UserAssigned", "userAssignedIdentities": {"`+tUAMI+`uami-c": {"principalId": "a0000000-0000-0000-0000-000000000004", "clientId": "C0000000-0000-0000-0000-000000000004"}}}`,
+			"c0000000-0000-0000-0000-000000000004"),
+		appConfig("ac-client-detached", `{"type": "SystemAssigned", "principalId": "a0000000-0000-0000-0000-000000000009"}`, "c0000000-0000-0000-0000-000000000005"),
+		appConfig("ac-client-unknown", `{"type": "SystemAssigned", "principalId": "a0000000-0000-0000-0000-000000000009"}`, "c0000000-0000-0000-0000-000000000099"),
+	)
+	cases := []struct {
+		workload, principal, problem, unknown string
+		kind                                  IdentityKind
+	}{
+		{"st-system", "a0000000-0000-0000-0000-000000000001", "", "", IdentitySystem},
+		{"st-none", "", "has none", "", IdentitySystem},
+		{"st-system-noprincipal", "", "", "principalId is not in the snapshot", IdentitySystem},
+		{"st-user", "a0000000-0000-0000-0000-000000000002", "", "", IdentityUser},
+		{"st-user-from-resource", "a0000000-0000-0000-0000-000000000003", "", "", IdentityUser},
+		{"st-user-detached", "", "is not attached", "", IdentityUser},
+		{"ac-client", "a0000000-0000-0000-0000-000000000004", "", "", IdentityUser},
+		{"ac-client-detached", "", "is not attached", "", IdentityUser},
+		{"ac-client-unknown", "", "", "no identity with client id", IdentityUser},
+	}
+	for _, c := range cases {
+		t.Run(c.workload, func(t *testing.T) {
+			ref := oneRef(t, workload(t, e, c.workload))
+			id := ref.Identity
+			if ref.Key == nil {
+				t.Errorf("key not linked: %+v", ref)
+			}
+			if id.Kind != c.kind || id.PrincipalID != c.principal ||
+				(c.problem == "") != (id.Problem == "") || !strings.Contains(id.Problem, c.problem) ||
+				(c.unknown == "") != (id.Unknown == "") || !strings.Contains(id.Unknown, c.unknown) {
+				t.Errorf("identity %+v, want kind %s principal %q problem ~%q unknown ~%q", id, c.kind, c.principal, c.problem, c.unknown)
+			}
+		})
+	}
+	if id := oneRef(t, workload(t, e, "ac-client")).Identity; !strings.EqualFold(id.ResourceID, tUAMI+"uami-c") {
+		t.Errorf("a client id resolves to its identity's resource id, got %q", id.ResourceID)
+	}
+	if !e.ManagedIdentityPrincipal("A0000000-0000-0000-0000-000000000001") || !e.ManagedIdentityPrincipal("a0000000-0000-0000-0000-000000000005") ||
+		e.ManagedIdentityPrincipal("b0000000-0000-0000-0000-000000000000") {
+		t.Errorf("ManagedIdentityPrincipal does not know the snapshot's managed identities")
+	}
+}
+
+func TestKeyAttributesAndVaultDefaults(t *testing.T) {
+	e := testEstate(t,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/vaults/kv-defaults", "properties": {}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/vaults/kv-defaults/keys/unix", "properties": {"attributes": {"exp": 1830297600, "nbf": "1767225600", "created": 1767225600}}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/vaults/kv-defaults/keys/iso", "properties": {"attributes": {"enabled": "False", "expires": "2028-01-01T00:00:00Z", "notBefore": "garbage"}}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/managedHSMs/hsm1", "properties": {"hsmUri": "https://hsm1.managedhsm.azure.net/"}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/managedHSMs/hsm1/keys/hk", "properties": {"kty": "RSA-HSM"}}`,
+	)
+	if len(e.Vaults) != 2 || len(e.Keys) != 3 {
+		t.Fatalf("%d vaults and %d keys", len(e.Vaults), len(e.Keys))
+	}
+	v := e.Vaults[0]
+	if !v.SoftDelete || v.PurgeProtection || v.RBAC || v.HSM {
+		t.Errorf("absent properties must mean the platform defaults: %+v", v)
+	}
+	if hsm := e.Vaults[1]; !hsm.HSM || !hsm.RBAC || hsm.Host != "hsm1.managedhsm.azure.net" || len(hsm.Keys) != 1 || !hsm.Keys[0].HSMKey {
+		t.Errorf("managed HSM: %+v", hsm)
+	}
+	unix, iso := e.Keys[0], e.Keys[1]
+	if !unix.Enabled || unix.Expires.Unix() != 1830297600 || unix.NotBefore.Unix() != 1767225600 || unix.Created.Unix() != 1767225600 || unix.Vault != v {
+		t.Errorf("unix key: %+v", unix)
+	}
+	if iso.Enabled || iso.Expires.Unix() != 1830297600 || !iso.NotBefore.IsZero() {
+		t.Errorf("iso key: enabled %v expires %v notBefore %v", iso.Enabled, iso.Expires, iso.NotBefore)
+	}
+	found := false
+	for _, w := range e.Warnings {
+		found = found || strings.Contains(w.Message, `"garbage"`)
+	}
+	if !found {
+		t.Errorf("an unreadable key time must be warned about: %v", e.Warnings)
+	}
+	if got := e.FindKey(KeyURI{Vault: "hsm1", HSM: true, Name: "hk"}); got == nil {
+		t.Errorf("FindKey does not find the HSM key")
+	}
+	if got := e.FindKey(KeyURI{Vault: "hsm1", Name: "hk"}); got != nil {
+		t.Errorf("a vault reference must not find a Managed HSM key of the same name")
+	}
+	if got := e.FindVault(KeyURI{Host: "kv-defaults.vault.azure.cn", Vault: "kv-defaults"}); got != e.Vaults[0] {
+		t.Errorf("a vault without a vaultUri is found by name")
+	}
+}
