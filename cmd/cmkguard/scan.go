@@ -25,6 +25,7 @@ type scanFlags struct {
 	failOn    string
 	noHistory bool
 	db        string
+	live      liveFlags // --live and its scope flags (collect.go)
 }
 
 func newScanCmd() *cobra.Command {
@@ -35,7 +36,7 @@ func newScanCmd() *cobra.Command {
 		Long: "scan reads Azure's own JSON — Resource Graph results, ARM list responses, az resource list, NDJSON snapshots,\n" +
 			"Azure PowerShell exports, Key Vault audit logs — builds the key graph and evaluates every rule.\n\n" +
 			"Exit codes: 0 no failing result at or above --fail-on, 1 failing results, 2 usage or input error.",
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error { return f.live.checkArgs(args) },
 		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, args, f) },
 	}
 	fl := cmd.Flags()
@@ -46,6 +47,7 @@ func newScanCmd() *cobra.Command {
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a failing result is at or above this severity (info, low, medium, high, critical, or none)")
 	fl.BoolVar(&f.noHistory, "no-history", false, "do not record this scan in the history database")
 	fl.StringVar(&f.db, "db", "", "history database (SQLite path or postgres:// URL)")
+	f.live.register(fl, true)
 	return cmd
 }
 
@@ -87,6 +89,9 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	}
 
 	b := estate.NewBuilder()
+	if err := f.live.read(ctx, cmd.ErrOrStderr(), b); err != nil {
+		return err
+	}
 	if err := input.ReadPaths(ctx, paths, cmd.InOrStdin(), b); err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", len(ev.Results))
 
 	rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "cmkguard", Version: toolVersion()},
-		ScannedAt: now, Inputs: paths, ResourcesRead: e.Stats.Resources, Summary: ev.Summary, Results: ev.Results, Notes: ev.Notes}
+		ScannedAt: now, Inputs: append(f.live.inputs(), paths...), ResourcesRead: e.Stats.Resources, Summary: ev.Summary, Results: ev.Results, Notes: ev.Notes}
 	for _, w := range e.Warnings {
 		rep.Warnings = append(rep.Warnings, w.String())
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)

@@ -42,8 +42,9 @@ func CloudConfig(name, armEndpoint string) (cloud.Configuration, error) {
 	c.Services = services
 	if armEndpoint != "" {
 		u, err := url.Parse(armEndpoint)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return c, fmt.Errorf("--arm-endpoint %q: want an absolute URL such as https://management.azure.com", armEndpoint)
+		if err != nil || u.Host == "" || u.Scheme != "https" {
+			// The bearer token never travels in clear text.
+			return c, fmt.Errorf("--arm-endpoint %q: want an https URL such as https://management.azure.com", armEndpoint)
 		}
 		rm := services[cloud.ResourceManager]
 		rm.Endpoint = strings.TrimRight(armEndpoint, "/")
