@@ -1,6 +1,9 @@
 // Package report renders scan results for people and programs: the terminal
-// table and the versioned JSON document of CONTRACT §4. Renderers only format
-// what the rules decided; they compute no findings.
+// table, the versioned JSON document of CONTRACT §4, SARIF 2.1.0 for code
+// scanning, JUnit XML for CI test views, CSV for spreadsheets, Markdown for
+// pull-request comments and one self-contained HTML file (format.go lists
+// them). Renderers only format what the rules decided and what the CLI put in
+// the report's Context; they compute no findings.
 package report
 
 import (
@@ -27,6 +30,12 @@ type Report struct {
 	// remarks such as expired or unused waivers.
 	Warnings []string `json:"warnings,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
+	// Context names what the results are about (resources, keys, vaults and
+	// the chains between them) for the renderers that show more than results.
+	Context *Context `json:"context,omitempty"`
+	// Framework groups the results by the controls of one compliance
+	// framework, when the scan was asked for a framework view.
+	Framework *FrameworkView `json:"framework,omitempty"`
 }
 
 // Tool names the program that made the report.

@@ -1,0 +1,154 @@
+package report
+
+import (
+	"strings"
+	"time"
+)
+
+// Context is what the results are about, as the estate showed it: the
+// resources judged, the keys and vaults, and the chains from each workload
+// through its identity to its key and the key's vault. The CLI builds it from
+// the estate; renderers read it to name things, draw the key-expiry timeline
+// and show evidence chains, and never derive a finding from it.
+type Context struct {
+	Resources []Resource `json:"resources,omitempty"`
+	Keys      []Key      `json:"keys,omitempty"`
+	Vaults    []Vault    `json:"vaults,omitempty"`
+	Chains    []Chain    `json:"chains,omitempty"`
+}
+
+// Resource describes one resource that has results.
+type Resource struct {
+	ID            string            `json:"id"`
+	Name          string            `json:"name"`
+	Type          string            `json:"type"`
+	Service       string            `json:"service,omitempty"` // e.g. "Storage account", "Key Vault", "Key"
+	Subscription  string            `json:"subscription,omitempty"`
+	ResourceGroup string            `json:"resourceGroup,omitempty"`
+	Location      string            `json:"location,omitempty"`
+	Tags          map[string]string `json:"tags,omitempty"`
+	// Source is where the resource was read: the input file and, when the
+	// reader knows it, the 1-based line.
+	Source *Source `json:"source,omitempty"`
+}
+
+// Source is a position in an input file.
+type Source struct {
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+}
+
+// Key describes one key in the snapshot.
+type Key struct {
+	ID      string     `json:"id"`
+	Name    string     `json:"name"`
+	URI     string     `json:"uri"`   // versionless data-plane URI
+	Vault   string     `json:"vault"` // ARM id of its vault, or the vault's name when the vault is not in the snapshot
+	Enabled bool       `json:"enabled"`
+	Expires *time.Time `json:"expires,omitempty"`
+	Kty     string     `json:"kty,omitempty"`
+	// UsedBy are the ids of the workloads that use the key.
+	UsedBy []string `json:"usedBy,omitempty"`
+}
+
+// Vault describes one Key Vault or Managed HSM in the snapshot.
+type Vault struct {
+	ID                  string `json:"id"`
+	Name                string `json:"name"`
+	HSM                 bool   `json:"hsm,omitempty"`
+	SoftDelete          bool   `json:"softDelete"`
+	PurgeProtection     bool   `json:"purgeProtection"`
+	RBAC                bool   `json:"rbac"`
+	PublicNetworkAccess string `json:"publicNetworkAccess,omitempty"`
+	DefaultAction       string `json:"defaultAction,omitempty"`
+}
+
+// Chain is one path from a workload to the key it uses: the workload, any key
+// holders followed (a disk encryption set), the identity that reaches the key,
+// the key, and the vault that holds it.
+type Chain struct {
+	Workload string   `json:"workload"`
+	Field    string   `json:"field,omitempty"` // the property the reference was read from
+	Via      []string `json:"via,omitempty"`   // ids of key holders followed
+	Identity Identity `json:"identity"`
+	// KeyURI is the reference as the workload names it (versioned when pinned).
+	KeyURI string `json:"keyUri,omitempty"`
+	// Key and Vault are ARM ids, "" when the snapshot does not hold them.
+	Key   string `json:"key,omitempty"`
+	Vault string `json:"vault,omitempty"`
+	// Problem says why the chain stops short: a malformed reference, a key
+	// holder that is not in the snapshot.
+	Problem string `json:"problem,omitempty"`
+}
+
+// Identity is the identity a workload uses to reach its key.
+type Identity struct {
+	Kind        string `json:"kind,omitempty"` // system-assigned, user-assigned, first-party
+	Label       string `json:"label,omitempty"`
+	ResourceID  string `json:"resourceId,omitempty"`
+	PrincipalID string `json:"principalId,omitempty"`
+	Problem     string `json:"problem,omitempty"`
+}
+
+// index is a renderer's view of a report's context, keyed by lower-case id.
+type index struct {
+	resources map[string]*Resource
+	keys      map[string]*Key
+	vaults    map[string]*Vault
+	chains    map[string][]*Chain // by workload id
+}
+
+func newIndex(r *Report) *index {
+	ix := &index{resources: map[string]*Resource{}, keys: map[string]*Key{}, vaults: map[string]*Vault{}, chains: map[string][]*Chain{}}
+	if r.Context == nil {
+		return ix
+	}
+	c := r.Context
+	for i := range c.Resources {
+		ix.resources[strings.ToLower(c.Resources[i].ID)] = &c.Resources[i]
+	}
+	for i := range c.Keys {
+		ix.keys[strings.ToLower(c.Keys[i].ID)] = &c.Keys[i]
+	}
+	for i := range c.Vaults {
+		ix.vaults[strings.ToLower(c.Vaults[i].ID)] = &c.Vaults[i]
+	}
+	for i := range c.Chains {
+		k := strings.ToLower(c.Chains[i].Workload)
+		ix.chains[k] = append(ix.chains[k], &c.Chains[i])
+	}
+	return ix
+}
+
+// resource returns what the context says about a resource id; when it says
+// nothing, the name, subscription and resource group are read off the id.
+func (ix *index) resource(id, typ string) *Resource {
+	if r := ix.resources[strings.ToLower(id)]; r != nil {
+		return r
+	}
+	r := &Resource{ID: id, Type: typ}
+	r.Name, r.Subscription, r.ResourceGroup = splitID(id)
+	return r
+}
+
+// splitID reads the last name, the subscription and the resource group off an
+// ARM id, as written.
+func splitID(id string) (name, subscription, group string) {
+	seg := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 0; i+1 < len(seg); i++ {
+		switch strings.ToLower(seg[i]) {
+		case "subscriptions":
+			if subscription == "" {
+				subscription = seg[i+1]
+			}
+		case "resourcegroups":
+			if group == "" {
+				group = seg[i+1]
+			}
+		}
+	}
+	if len(seg) > 0 {
+		name = seg[len(seg)-1]
+	}
+	return name, subscription, group
+}
