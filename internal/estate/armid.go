@@ -20,7 +20,7 @@ type ID struct {
 // it is the extension's type, and Parent is the resource it extends.
 func ParseID(id string) (ID, bool) {
 	var out ID
-	trimmed := strings.Trim(id, "/")
+	trimmed := strings.TrimSuffix(strings.TrimPrefix(id, "/"), "/") // one trailing slash is tolerated
 	if trimmed == "" || !strings.HasPrefix(id, "/") {
 		return out, false
 	}

@@ -48,7 +48,7 @@ func ParseKeyURI(s string) (KeyURI, error) {
 			return KeyURI{}, fmt.Errorf("%q is not a key URI or the ARM id of a key", s)
 		}
 		parent, _ := ParseID(id.Parent)
-		return KeyURI{Vault: Lower(parent.Name), HSM: id.Type == "microsoft.keyvault/managedhsms/keys", Name: Lower(id.Name)}, nil
+		return checkNames(s, KeyURI{Vault: Lower(parent.Name), HSM: id.Type == "microsoft.keyvault/managedhsms/keys", Name: Lower(id.Name)})
 	}
 	if !strings.Contains(s, "://") {
 		s = "https://" + s
@@ -68,6 +68,25 @@ func ParseKeyURI(s string) (KeyURI, error) {
 	k := KeyURI{Host: Lower(u.Hostname()), Vault: vault, HSM: hsm, Name: Lower(parts[1])}
 	if len(parts) == 3 {
 		k.Version = parts[2]
+	}
+	return checkNames(s, k)
+}
+
+// checkNames rejects references whose vault, key or version holds characters
+// Azure does not allow there (only letters, digits and, in names, hyphens), as
+// percent-escapes in a URI can produce.
+func checkNames(ref string, k KeyURI) (KeyURI, error) {
+	valid := func(s string, hyphen bool) bool {
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || hyphen && c == '-') {
+				return false
+			}
+		}
+		return true
+	}
+	if !valid(k.Vault, true) || !valid(k.Name, true) || !valid(k.Version, false) {
+		return KeyURI{}, fmt.Errorf("key reference %q: vault, key and version names hold only letters, digits and hyphens", ref)
 	}
 	return k, nil
 }

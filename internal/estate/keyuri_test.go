@@ -39,6 +39,11 @@ func TestParseKeyURI(t *testing.T) {
 		{"/subscriptions/S1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-prod", KeyURI{}, "not a key URI or the ARM id of a key"},
 		{"/subscriptions/S1/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-prod/secrets/pw", KeyURI{}, "not a key URI"},
 		{"https://kv-prod.vault.azure.net/keys/%zz", KeyURI{}, "invalid URL escape"},
+		{"https://kv-prod.vault.azure.net/keys/cmk%00x", KeyURI{}, "only letters, digits and hyphens"},
+		{"https://kv-prod.vault.azure.net/keys/cmk%3Fx", KeyURI{}, "only letters, digits and hyphens"},
+		{"https://kv-prod.vault.azure.net/keys/my_key", KeyURI{}, "only letters, digits and hyphens"},
+		{"https://kv-prod.vault.azure.net/keys/cmk/v-1", KeyURI{}, "only letters, digits and hyphens"},
+		{"https://kv-prod.vault.azure.net/keys/cmk?api-version=7.6", KeyURI{Host: "kv-prod.vault.azure.net", Vault: "kv-prod", Name: "cmk"}, ""},
 	}
 	for _, c := range cases {
 		got, err := ParseKeyURI(c.in)
