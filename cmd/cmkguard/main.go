@@ -68,6 +68,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newScanCmd(), newRulesCmd())
 	root.AddCommand(newCollectCmd())
+	root.AddCommand(newKPICmd())
 	return root
 }
 

@@ -106,6 +106,14 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
 	}
 
+	if !f.noHistory {
+		since, err := recordScan(ctx, f.db, rep, e, ev)
+		if err != nil {
+			return fmt.Errorf("record the scan in the history (--no-history skips it): %w", err)
+		}
+		rep.SinceLastScan = since
+	}
+
 	if f.output != "" {
 		file, err := os.Create(f.output)
 		if err != nil {

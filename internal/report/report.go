@@ -30,6 +30,9 @@ type Report struct {
 	// remarks such as expired or unused waivers.
 	Warnings []string `json:"warnings,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
+	// SinceLastScan compares with the previous scan in the history; nil when
+	// the scan is not recorded or is the first.
+	SinceLastScan *SinceLastScan `json:"sinceLastScan,omitempty"`
 	// Context names what the results are about (resources, keys, vaults and
 	// the chains between them) for the renderers that show more than results.
 	Context *Context `json:"context,omitempty"`

@@ -95,6 +95,7 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", clean(n))
 	}
+	writeSince(&b, r.SinceLastScan)
 	if len(r.Warnings) > 0 {
 		fmt.Fprintf(&b, "%d input warnings (listed on stderr).\n", len(r.Warnings))
 	}

@@ -1,0 +1,82 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cmkguard/cmkguard/internal/history"
+	"github.com/cmkguard/cmkguard/internal/history/historytest"
+	"github.com/cmkguard/cmkguard/internal/history/postgres"
+	"github.com/cmkguard/cmkguard/internal/history/postgres/pgtest"
+)
+
+func open(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestContract(t *testing.T) {
+	historytest.Run(t, func(t *testing.T) history.Store { return open(t, pgtest.URL(t)) })
+}
+
+func TestMigrationsOnceAndRefuseNewer(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	a := open(t, url)
+	b := open(t, url) // a second open finds the schema current
+	defer b.Close()
+	v, err := b.SchemaVersion(ctx)
+	if err != nil || v != 1 {
+		t.Fatalf("schema version = %d, %v; want 1", v, err)
+	}
+	a.Close()
+
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES (99)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := postgres.Open(ctx, url); !errors.Is(err, history.ErrSchemaTooNew) {
+		t.Errorf("opening a newer schema: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	url := pgtest.URL(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := postgres.Open(context.Background(), url)
+			if err == nil {
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent open: %v", err)
+		}
+	}
+}
+
+func TestPasswordNotInErrors(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://u:s3cret@127.0.0.1:1/db?sslmode=disable&connect_timeout=5")
+	if err == nil {
+		t.Fatal("open of a closed port succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, "s3cret") {
+		t.Errorf("error shows the password: %s", msg)
+	}
+}

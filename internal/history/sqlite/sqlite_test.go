@@ -1,0 +1,136 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/cmkguard/cmkguard/internal/history"
+	"github.com/cmkguard/cmkguard/internal/history/historytest"
+	"github.com/cmkguard/cmkguard/internal/history/sqlite"
+	"github.com/cmkguard/cmkguard/internal/rules"
+)
+
+func open(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestContract(t *testing.T) {
+	historytest.Run(t, func(t *testing.T) history.Store {
+		return open(t, filepath.Join(t.TempDir(), "history.db"))
+	})
+}
+
+func TestFileCreatedPrivateInNewDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a dir", "with?odd#name", "history.db")
+	st := open(t, path)
+	defer st.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestReopenKeepsHistoryAndMigratesOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	st := open(t, path)
+	if _, err := st.Record(ctx, historytest.Scan("2026-03-01T00:00:00Z", historytest.Result("cmk-required", "stA", rules.Fail))); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = open(t, path)
+	defer st.Close()
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Errorf("schema version = %d, %v; want 1", v, err)
+	}
+	scans, err := st.Scans(ctx, history.Window{})
+	if err != nil || len(scans) != 1 {
+		t.Errorf("after reopening: %d scans, %v", len(scans), err)
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	open(t, path).Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := sqlite.Open(context.Background(), path); !errors.Is(err, history.ErrSchemaTooNew) {
+		t.Errorf("opening a newer schema: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+// TestTwoStoresOneFile is two processes' worth of writers: separate stores on
+// the same file, each recording at once. All scans land.
+func TestTwoStoresOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	open(t, path).Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 4 {
+		wg.Go(func() {
+			st, err := sqlite.Open(ctx, path)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			for i := range 2 {
+				var rs []rules.Result
+				for r := range 2000 {
+					rs = append(rs, historytest.Result("cmk-required", fmt.Sprintf("st%d-%d-%d", w, i, r), rules.Pass))
+				}
+				if _, err := st.Record(ctx, historytest.Scan("2026-03-01T00:00:00Z", rs...)); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("record: %v", err)
+	}
+	st := open(t, path)
+	defer st.Close()
+	scans, err := st.Scans(ctx, history.Window{})
+	if err != nil || len(scans) != 8 {
+		t.Errorf("%d scans landed (%v), want 8", len(scans), err)
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", "/data")
+	if p, err := sqlite.DefaultPath(); err != nil || p != "/data/cmkguard/history.db" {
+		t.Errorf("with XDG_DATA_HOME: %q, %v", p, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("HOME", "/home/u")
+	if p, err := sqlite.DefaultPath(); err != nil || p != "/home/u/.local/share/cmkguard/history.db" {
+		t.Errorf("without XDG_DATA_HOME: %q, %v", p, err)
+	}
+	t.Setenv("XDG_DATA_HOME", "relative/dir") // the spec says to ignore relative paths
+	if p, err := sqlite.DefaultPath(); err != nil || p != "/home/u/.local/share/cmkguard/history.db" {
+		t.Errorf("with a relative XDG_DATA_HOME: %q, %v", p, err)
+	}
+}
