@@ -71,6 +71,7 @@ func TestExampleEstateReadsCleanly(t *testing.T) {
 		{"event subscriptions", len(e.EventSubs), 2},
 		{"alert rules", len(e.Alerts), 2},
 		{"disk encryption sets", len(e.EncryptionSets), 1},
+		{"Key Vault audit records", len(e.Audit), 5},
 		{"storage accounts", counts["microsoft.storage/storageaccounts"], 9},
 		{"SQL servers", counts["microsoft.sql/servers"], 5},
 	}
@@ -78,6 +79,15 @@ func TestExampleEstateReadsCleanly(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("%s: got %d, want %d", c.what, c.got, c.want)
 		}
+	}
+	var forbidden int
+	for _, a := range e.Audit {
+		if a.HTTPStatus == 403 {
+			forbidden++
+		}
+	}
+	if forbidden != 2 {
+		t.Errorf("audit records refused with HTTP 403: got %d, want 2 (rsv-cpay-prod's wrap and unwrap)", forbidden)
 	}
 	for _, w := range e.Workloads {
 		if w.Placeholder {
