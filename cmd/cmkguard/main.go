@@ -67,6 +67,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newScanCmd(), newRulesCmd())
+	root.AddCommand(newImpactCmd(), newForecastCmd())
 	root.AddCommand(newCollectCmd())
 	root.AddCommand(newKPICmd())
 	return root

@@ -14,13 +14,15 @@ import (
 	"github.com/cmkguard/cmkguard/internal/input"
 	"github.com/cmkguard/cmkguard/internal/policy"
 	"github.com/cmkguard/cmkguard/internal/report"
+	"github.com/cmkguard/cmkguard/internal/report/frameworks"
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
 type scanFlags struct {
 	policy    string
 	format    string
-	output    string
+	outputs   []string
+	framework string
 	now       string
 	failOn    string
 	noHistory bool
@@ -41,8 +43,12 @@ func newScanCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.policy, "policy", "", "policy file (YAML); without it the defaults of the contract hold")
-	fl.StringVar(&f.format, "format", "", "output format: table or json (default: table on a terminal, json otherwise)")
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
+	fl.StringVar(&f.format, "format", "", "output format: "+strings.Join(report.FormatNames(), ", ")+
+		" (default: table on a terminal, json otherwise)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the report to FILE instead of standard output, in --format; "+
+		"or FORMAT=FILE (e.g. sarif=out.sarif) to write that format as well; repeatable")
+	fl.StringVar(&f.framework, "framework", "", "group the results by the controls of a framework: "+
+		strings.Join(frameworks.IDs(), ", "))
 	fl.StringVar(&f.now, "now", "", "evaluation time, RFC 3339 (default: the clock)")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when a failing result is at or above this severity (info, low, medium, high, critical, or none)")
 	fl.BoolVar(&f.noHistory, "no-history", false, "do not record this scan in the history database")
@@ -70,15 +76,15 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		failOn = s
 	}
 	out := cmd.OutOrStdout()
-	format := f.format
-	if format == "" {
-		format = "json"
-		if f.output == "" && isTerminal(out) {
-			format = "table"
-		}
+	plan, err := planOutputs(f.format, f.outputs, isTerminal(out))
+	if err != nil {
+		return err
 	}
-	if format != "table" && format != "json" {
-		return usageError{fmt.Errorf("--format %q: want table or json", format)}
+	var framework *frameworks.Framework
+	if f.framework != "" {
+		if framework, err = loadFramework(f.framework); err != nil {
+			return err
+		}
 	}
 	pol := policy.Default()
 	if f.policy != "" {
@@ -105,6 +111,10 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		rep.Warnings = append(rep.Warnings, w.String())
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
 	}
+	rep.Context = reportContext(e, ev.Results)
+	if framework != nil {
+		rep.Framework = report.NewFrameworkView(framework, ev.Results)
+	}
 
 	if !f.noHistory {
 		since, err := recordScan(ctx, f.db, rep, e, ev)
@@ -114,19 +124,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		rep.SinceLastScan = since
 	}
 
-	if f.output != "" {
-		file, err := os.Create(f.output)
-		if err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		if err := render(file, rep, format, false); err != nil {
-			file.Close()
-			return err
-		}
-		if err := file.Close(); err != nil {
-			return fmt.Errorf("write report %s: %w", f.output, err)
-		}
-	} else if err := render(out, rep, format, isTerminal(out) && os.Getenv("NO_COLOR") == ""); err != nil {
+	if err := writeOutputs(plan, rep, out); err != nil {
 		return err
 	}
 
@@ -138,13 +136,6 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		}
 	}
 	return nil
-}
-
-func render(w io.Writer, rep *report.Report, format string, color bool) error {
-	if format == "table" {
-		return report.WriteTable(w, rep, report.TableOptions{Color: color})
-	}
-	return report.WriteJSON(w, rep)
 }
 
 // isTerminal reports whether w is a character device such as a terminal.

@@ -87,7 +87,10 @@ type Identity struct {
 	Label       string `json:"label,omitempty"`
 	ResourceID  string `json:"resourceId,omitempty"`
 	PrincipalID string `json:"principalId,omitempty"`
-	Problem     string `json:"problem,omitempty"`
+	// Problem says why the identity cannot work (not attached, no identity);
+	// Unknown why the snapshot cannot tell which principal it is.
+	Problem string `json:"problem,omitempty"`
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // index is a renderer's view of a report's context, keyed by lower-case id.

@@ -204,9 +204,13 @@ func evidenceChains(res rules.Result, ix *index, now time.Time) [][]htmlHop {
 			}
 			idHop := htmlHop{Kind: "identity", Name: cmp.Or(c.Identity.Label, c.Identity.Kind, "not named"),
 				Details: nonEmpty(c.Identity.ResourceID, prefixed("principal ", c.Identity.PrincipalID)), State: "ok"}
-			if c.Identity.Problem != "" {
+			switch {
+			case c.Identity.Problem != "":
 				idHop.State = "bad"
 				idHop.Details = append(idHop.Details, c.Identity.Problem)
+			case c.Identity.Unknown != "":
+				idHop.State = "unknown"
+				idHop.Details = append(idHop.Details, c.Identity.Unknown)
 			}
 			hops = append(hops, idHop)
 			hops = append(hops, keyHop(c.Key, c.KeyURI, ix, now))

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/impact"
+	"github.com/cmkguard/cmkguard/internal/report"
+	"github.com/cmkguard/cmkguard/internal/report/frameworks"
+	"github.com/cmkguard/cmkguard/internal/rules"
+)
+
+// output is one report scan writes: a format and a file, or standard output
+// when file is "".
+type output struct {
+	format, file string
+}
+
+// planOutputs turns --format and the repeatable --output into the reports to
+// write. An --output value FORMAT=FILE writes that format to FILE; any other
+// value is a file for --format (json when --format is not given), and
+// replaces standard output. Standard output gets a report unless a plain
+// --output FILE was given: in --format, or else JSON when it is not a terminal
+// and no FORMAT=FILE output was asked for, or else the table.
+func planOutputs(format string, values []string, terminal bool) ([]output, error) {
+	if format != "" && !report.IsFormat(format) {
+		return nil, usageError{fmt.Errorf("--format %q: want one of %s", format, strings.Join(report.FormatNames(), ", "))}
+	}
+	var plan []output
+	plain, typed := false, false
+	for _, v := range values {
+		if name, file, ok := strings.Cut(v, "="); ok && report.IsFormat(name) {
+			if file == "" {
+				return nil, usageError{fmt.Errorf("--output %q: no file after %s=", v, name)}
+			}
+			plan = append(plan, output{name, file})
+			typed = true
+			continue
+		}
+		if v == "" {
+			return nil, usageError{fmt.Errorf("--output: empty file name")}
+		}
+		plan = append(plan, output{cmpOr(format, "json"), v})
+		plain = true
+	}
+	seen := map[string]bool{}
+	for _, o := range plan {
+		if seen[o.file] {
+			return nil, usageError{fmt.Errorf("--output: %s is given twice", o.file)}
+		}
+		seen[o.file] = true
+	}
+	if !plain {
+		stdout := format
+		if stdout == "" {
+			stdout = "table"
+			if !terminal && !typed {
+				stdout = "json"
+			}
+		}
+		plan = append(plan, output{stdout, ""})
+	}
+	return plan, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// writeOutputs writes every planned report. Colour is for the table on a
+// terminal only.
+func writeOutputs(plan []output, rep *report.Report, stdout io.Writer) error {
+	opt := report.Options{Catalog: rules.Catalog()}
+	for _, o := range plan {
+		if o.file == "" {
+			opt.Color = o.format == "table" && isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+			if err := report.Write(stdout, o.format, rep, opt); err != nil {
+				return err
+			}
+			continue
+		}
+		opt.Color = false
+		file, err := os.Create(o.file)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		if err := report.Write(file, o.format, rep, opt); err != nil {
+			file.Close()
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+	}
+	return nil
+}
+
+// loadFramework loads the framework --framework names, checking its rule ids
+// against the catalog.
+func loadFramework(id string) (*frameworks.Framework, error) {
+	f, err := frameworks.Load(id, func(rule string) bool { return rules.Lookup(rule) != nil })
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--framework: %w", err)}
+	}
+	return f, nil
+}
+
+// reportContext describes, for the renderers, what the results are about: the
+// resources judged, every key and vault, and each workload's chain through
+// its identity to its key and vault. It only copies what the estate says.
+func reportContext(e *estate.Estate, results []rules.Result) *report.Context {
+	c := &report.Context{}
+	services := map[string]string{}
+	for _, w := range e.Workloads {
+		services[w.Key()] = w.Service.Name
+	}
+	for _, v := range e.Vaults {
+		services[v.Key()] = map[bool]string{true: "Managed HSM", false: "Key Vault"}[v.HSM]
+	}
+	for _, k := range e.Keys {
+		services[k.Key()] = map[bool]string{true: "Managed HSM key", false: "Key"}[k.HSMKey]
+	}
+	for _, a := range e.Apps {
+		services[a.Key()] = map[bool]string{true: "Function app", false: "Web app"}[strings.Contains(strings.ToLower(a.Kind), "functionapp")]
+	}
+	seen := map[string]bool{}
+	for _, res := range results {
+		k := estate.Lower(res.Resource)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		rc := report.Resource{ID: res.Resource, Type: res.ResourceType, Service: services[k]}
+		id, _ := estate.ParseID(res.Resource)
+		rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(res.Resource)
+		if r := e.Resource(res.Resource); r != nil {
+			rc.Name = cmpOr(lastName(r.ID), rc.Name)
+			rc.Location, rc.Tags = r.Location, r.Tags
+			if r.Source.File != "" {
+				rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
+			}
+		}
+		c.Resources = append(c.Resources, rc)
+	}
+	for _, k := range e.Keys {
+		kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
+			URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
+		if k.Vault != nil {
+			kc.Vault = k.Vault.ID
+			if k.Vault.Host != "" {
+				kc.URI = estate.KeyURI{Host: k.Vault.Host, Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String()
+			}
+		}
+		if !k.Expires.IsZero() {
+			exp := k.Expires.UTC()
+			kc.Expires = &exp
+		}
+		for _, w := range k.Users {
+			kc.UsedBy = append(kc.UsedBy, w.ID)
+		}
+		c.Keys = append(c.Keys, kc)
+	}
+	for _, v := range e.Vaults {
+		c.Vaults = append(c.Vaults, report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete,
+			PurgeProtection: v.PurgeProtection, RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction})
+	}
+	for _, w := range e.Workloads {
+		for _, ref := range w.KeyRefs {
+			ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: slices.Clone(ref.Via), KeyURI: ref.Raw,
+				Problem: cmpOr(ref.ParseErr, ref.Unresolved)}
+			if ref.ParseErr == "" && ref.Unresolved == "" {
+				ch.KeyURI = ref.URI.String()
+				if ref.URI.Host == "" && ref.Vault != nil && ref.Vault.Host != "" {
+					u := ref.URI
+					u.Host = ref.Vault.Host
+					ch.KeyURI = u.String()
+				}
+			}
+			if ref.Key != nil {
+				ch.Key = ref.Key.ID
+			}
+			if ref.Vault != nil {
+				ch.Vault = ref.Vault.ID
+			}
+			id := ref.Identity
+			if ref.Unresolved == "" {
+				ch.Identity = report.Identity{Kind: string(id.Kind), Label: impact.IdentityLabel(id), ResourceID: id.ResourceID,
+					PrincipalID: id.PrincipalID, Problem: id.Problem, Unknown: id.Unknown}
+			}
+			c.Chains = append(c.Chains, ch)
+		}
+	}
+	return c
+}
+
+// lastName is the last name segment of an ARM id, as written.
+func lastName(id string) string {
+	id = strings.TrimRight(id, "/")
+	return id[strings.LastIndexByte(id, '/')+1:]
+}
+
+// resourceGroup is the resource group segment of an ARM id, as written.
+func resourceGroup(id string) string {
+	seg := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 0; i+1 < len(seg); i++ {
+		if strings.EqualFold(seg[i], "resourceGroups") {
+			return seg[i+1]
+		}
+	}
+	return ""
+}
