@@ -92,6 +92,43 @@ type reader struct {
 	// pending holds the warnings about the item being read; flush hands them
 	// to the sink in input order.
 	pending []estate.Warning
+	// names maps member names as written to their lower-case form, so that
+	// the many objects of a large input share one copy of each name.
+	names map[string]string
+	// last is the id parsed last: an item's id is looked at while it is
+	// decoded and again when it is converted.
+	last struct {
+		raw string
+		id  estate.ID
+		ok  bool
+	}
+}
+
+// maxNames bounds the name cache; names beyond it are lower-cased each time.
+const maxNames = 4096
+
+// lower returns a member name in lower case, from the cache when it can.
+func (rd *reader) lower(name string) string {
+	if l, ok := rd.names[name]; ok {
+		return l
+	}
+	l := estate.Lower(name)
+	if rd.names == nil {
+		rd.names = map[string]string{}
+	}
+	if len(rd.names) < maxNames {
+		rd.names[name] = l
+	}
+	return l
+}
+
+// parseID is estate.ParseID with a one-entry cache.
+func (rd *reader) parseID(raw string) (estate.ID, bool) {
+	if raw != rd.last.raw || raw == "" {
+		rd.last.raw = raw
+		rd.last.id, rd.last.ok = estate.ParseID(raw)
+	}
+	return rd.last.id, rd.last.ok
 }
 
 // item is one decoded object at the level where resources, audit records and
@@ -107,8 +144,9 @@ type item struct {
 }
 
 type member struct {
-	name string // lower-case
-	src  estate.Source
+	name   string // lower-case
+	offset int64
+	line   int
 }
 
 // pos returns where the value of a top-level member starts, or where the item
@@ -116,7 +154,7 @@ type member struct {
 func (it *item) pos(name string) estate.Source {
 	for _, m := range it.at {
 		if m.name == name {
-			return m.src
+			return estate.Source{File: it.src.File, Offset: m.offset, Line: m.line}
 		}
 	}
 	return it.src
@@ -252,7 +290,7 @@ var containers = map[string]bool{"value": true, "data": true, "records": true}
 // streamed and readObject returns nil; otherwise it returns the object, its
 // children (the "resources" list) decoded as items of their own.
 func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, error) {
-	it := &item{src: rd.src(start)}
+	it := &item{src: rd.src(start), at: make([]member, 0, 16)}
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, rd.errAt(start, fmt.Errorf("JSON nested deeper than %d levels", maxDepth))
 	}
@@ -270,7 +308,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
-		name := estate.Lower(tok.String())
+		name := rd.lower(tok.String())
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
 		for _, m := range it.at {
@@ -279,7 +317,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 				break
 			}
 		}
-		it.at = append(it.at, member{name, vsrc})
+		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
 		switch {
 		case envelopes && containers[name] && kind == '[':
 			envelope = true
@@ -327,7 +365,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			// Once the id says no rule reads this type, its properties (the
 			// bulk of a resource) need not be decoded.
 			if s, ok := v.(string); ok {
-				if pid, ok := estate.ParseID(strings.TrimSpace(s)); ok && !estate.Relevant(pid.Type) {
+				if pid, ok := rd.parseID(strings.TrimSpace(s)); ok && !estate.Relevant(pid.Type) {
 					irrelevant = true
 				}
 			}
@@ -437,9 +475,12 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 				return nil, err
 			}
 			name := nt.String()
-			lname := estate.Lower(name)
-			if !keep {
-				name = lname
+			var lname string
+			if keep {
+				lname = estate.Lower(name)
+			} else {
+				name = rd.lower(name)
+				lname = name
 			}
 			if _, dup := obj[name]; dup && !rd.quiet {
 				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)

@@ -57,7 +57,7 @@ func (rd *reader) addResource(it *item, parent string) {
 	id := rd.resourceID(it)
 	r := &estate.Resource{ID: id, Source: it.src}
 	given := estate.Lower(rd.str(it, "type", "resourcetype"))
-	if pid, ok := estate.ParseID(id); ok {
+	if pid, ok := rd.parseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
 		if given != "" && given != pid.Type && !namesParent(given, pid) && !strings.HasSuffix(pid.Type, "/"+given) {
 			rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
@@ -123,7 +123,7 @@ func (rd *reader) resourceID(it *item) string {
 		case nil:
 		case string:
 			s := strings.TrimSpace(v)
-			if _, ok := estate.ParseID(s); ok {
+			if _, ok := rd.parseID(s); ok {
 				return s
 			}
 			if slash == "" && strings.HasPrefix(s, "/") {
