@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cmkguard/cmkguard/internal/report"
+	"github.com/cmkguard/cmkguard/internal/report/sariftest"
 )
 
 func TestPlanOutputs(t *testing.T) {
@@ -118,6 +119,7 @@ func TestScanManyOutputs(t *testing.T) {
 			}
 		}
 	}
+	sariftest.Validate(t, read("r.sarif"))
 	if err := json.Unmarshal(read("r.sarif"), &sarif); err != nil || sarif.Version != "2.1.0" {
 		t.Fatalf("SARIF: %v %q", err, sarif.Version)
 	}
@@ -164,8 +166,52 @@ func TestScanPlainAndTypedOutput(t *testing.T) {
 		if err != nil || !json.Valid(b) {
 			t.Errorf("%s: %v", n, err)
 		}
+		if n == "report.sarif" {
+			sariftest.Validate(t, b)
+		}
 	}
 	if code, _, stderr := run(t, "", "scan", "testdata/estate.json", "--no-history", "--framework", "sox"); code != 2 || !strings.Contains(stderr, "pci-dss-4") {
 		t.Errorf("unknown framework: exit %d, %s", code, stderr)
+	}
+}
+
+// The example estate, with every rule passing and failing somewhere, through
+// SARIF: it validates, and names the input file and line of each finding.
+func TestScanExampleEstateSARIF(t *testing.T) {
+	if _, err := os.Stat("../../examples/estate"); err != nil {
+		t.Skip("examples/estate is not there")
+	}
+	code, out, stderr := run(t, "", "scan", "../../examples/estate", "--no-history", "--now", "2026-12-01T00:00:00Z",
+		"--fail-on", "none", "--format", "sarif")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sariftest.Validate(t, []byte(out))
+	var doc struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct{ Rules []struct{ ID string } }
+			}
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Runs[0].Tool.Driver.Rules) < 21 || len(doc.Runs[0].Results) == 0 {
+		t.Fatalf("%d rules, %d results", len(doc.Runs[0].Tool.Driver.Rules), len(doc.Runs[0].Results))
+	}
+	for _, r := range doc.Runs[0].Results {
+		loc := r.Locations[0].PhysicalLocation
+		if !strings.HasPrefix(loc.ArtifactLocation.URI, "../../examples/estate/") || loc.Region.StartLine < 1 {
+			t.Fatalf("location %+v does not name the input file and line", loc)
+		}
 	}
 }
