@@ -465,9 +465,11 @@ func TestHTMLInBrowser(t *testing.T) {
 	}
 
 	// A screenshot of the whole page, for people to look at.
+	// All rows shown, the first few evidence chains open.
+	b.eval(ctx, `(() => { document.getElementById("reset").click();
+		[...document.querySelectorAll("#findings details")].slice(0, 4).forEach(d => d.open = true); return true; })()`, &clicked)
 	var size struct{ W, H float64 }
 	b.eval(ctx, `({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight})`, &size)
-	b.eval(ctx, `(() => { document.getElementById("reset").click(); return true; })()`, &clicked)
 	b.call(ctx, "Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": int(min(size.H, 8000)), "deviceScaleFactor": 1, "mobile": false})
 	raw := b.call(ctx, "Page.captureScreenshot", map[string]any{"format": "png"})
 	var shot struct{ Data string }
