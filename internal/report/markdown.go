@@ -91,7 +91,11 @@ func WriteMarkdown(w io.Writer, r *Report, opt Options) error {
 			fmt.Fprintf(&b, "> note: %s\n>\n", mdEscape(n))
 		}
 		if len(r.Warnings) > 0 {
-			fmt.Fprintf(&b, "> %d input warnings; see the scan's output.\n", len(r.Warnings))
+			noun := "input warnings"
+			if len(r.Warnings) == 1 {
+				noun = "input warning"
+			}
+			fmt.Fprintf(&b, "> %d %s; see the scan's output.\n", len(r.Warnings), noun)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
