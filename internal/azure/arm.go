@@ -93,7 +93,7 @@ func (c *collector) write(raw json.RawMessage) (armItem, error) {
 	if it.ID == "" {
 		return it, fmt.Errorf("ARM object without id")
 	}
-	_, err := c.out.add(it.ID, raw)
+	_, err := c.out.add(it.ID, raw, false)
 	return it, err
 }
 

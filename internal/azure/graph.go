@@ -209,11 +209,11 @@ func (c *collector) addGraphRow(q graphQuery, row map[string]any) error {
 	if id == "" {
 		return nil
 	}
-	raw, err := json.Marshal(row)
+	raw, err := json.Marshal(row) // compact: one line
 	if err != nil {
 		return fmt.Errorf("encode resource graph row %s: %w", id, err)
 	}
-	isNew, err := c.out.add(id, raw)
+	isNew, err := c.out.add(id, raw, true)
 	if err != nil || !isNew {
 		return err
 	}

@@ -107,9 +107,10 @@ func newSpool() (*spool, error) {
 	return &spool{f: f, w: bufio.NewWriterSize(f, 1<<16), seen: map[string]struct{}{}}, nil
 }
 
-// add writes one resource (compact JSON) unless its id was written already.
-// It reports whether the resource was new.
-func (s *spool) add(id string, raw []byte) (bool, error) {
+// add writes one resource unless its id was written already, compacting it
+// to one line unless the caller says it is compact. It reports whether the
+// resource was new.
+func (s *spool) add(id string, raw []byte, compact bool) (bool, error) {
 	key := strings.ToLower(strings.TrimRight(id, "/"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -117,12 +118,18 @@ func (s *spool) add(id string, raw []byte) (bool, error) {
 		s.dups++
 		return false, nil
 	}
-	s.buf.Reset()
-	if err := json.Compact(&s.buf, raw); err != nil {
-		return false, fmt.Errorf("resource %s: %w", id, err)
+	line := raw
+	if !compact {
+		s.buf.Reset()
+		if err := json.Compact(&s.buf, raw); err != nil {
+			return false, fmt.Errorf("resource %s: %w", id, err)
+		}
+		line = s.buf.Bytes()
 	}
-	s.buf.WriteByte('\n')
-	if _, err := s.w.Write(s.buf.Bytes()); err != nil {
+	if _, err := s.w.Write(line); err != nil {
+		return false, fmt.Errorf("spool resources: %w", err)
+	}
+	if err := s.w.WriteByte('\n'); err != nil {
 		return false, fmt.Errorf("spool resources: %w", err)
 	}
 	s.seen[key] = struct{}{}

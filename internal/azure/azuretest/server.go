@@ -63,6 +63,12 @@ type Server struct {
 	windowStart time.Time
 	windowCount int
 	buckets     map[string]*armBucket
+	results     map[uint64]queryResult // query and scope → rows, so that paging does not re-run the query
+}
+
+type queryResult struct {
+	rows    []map[string]any
+	columns []string
 }
 
 type armBucket struct {
@@ -88,7 +94,7 @@ type Stats struct {
 // collector's transport, or trust srv.Certificate().
 func NewServer(e *Estate, clock Clock) *Server {
 	s := &Server{Estate: e, Clock: clock, Quota: 15, Window: 5 * time.Second, ARMBurst: 250, ARMRate: 25, KeyPageSize: 2,
-		buckets: map[string]*armBucket{}}
+		buckets: map[string]*armBucket{}, results: map[uint64]queryResult{}}
 	s.stats.RowsServed = map[string]int{}
 	s.stats.Paths = map[string]int{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
@@ -256,13 +262,23 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	rows, columns, err := s.query(q)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
-		return
-	}
-	pageable := columns == nil || slices.Contains(columns, "id")
 	key := tokenKey(q)
+	s.mu.Lock()
+	res, cached := s.results[key]
+	s.mu.Unlock()
+	if !cached {
+		rows, columns, err := s.query(q)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
+			return
+		}
+		res = queryResult{rows: rows, columns: columns}
+		s.mu.Lock()
+		s.results[key] = res
+		s.mu.Unlock()
+	}
+	rows, columns := res.rows, res.columns
+	pageable := columns == nil || slices.Contains(columns, "id")
 	offset := 0
 	if q.Options.SkipToken != "" {
 		offset, err = parseSkipToken(q.Options.SkipToken, key)
