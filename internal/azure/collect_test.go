@@ -202,7 +202,7 @@ func checkComplete(t *testing.T, f *fixture, s snapshot, skip map[string]bool) {
 	}
 	// Keys are the per-key GET objects, not list rows.
 	for _, l := range s.lines {
-		if strings.EqualFold(fmt.Sprint(l["type"]), "Microsoft.KeyVault/vaults/keys") {
+		if typ := strings.ToLower(fmt.Sprint(l["type"])); typ == "microsoft.keyvault/vaults/keys" || typ == "microsoft.keyvault/managedhsms/keys" {
 			props, _ := l["properties"].(map[string]any)
 			if props["kty"] == nil {
 				t.Errorf("key %s is a list row (no kty)", l["id"])
@@ -212,7 +212,7 @@ func checkComplete(t *testing.T, f *fixture, s snapshot, skip map[string]bool) {
 }
 
 func TestCollectFivePagesWithinQuota(t *testing.T) {
-	f := newFixture(t, azuretest.GenOptions{Subscriptions: 3, Resources: 4500, Irrelevant: 50})
+	f := newFixture(t, azuretest.GenOptions{Subscriptions: 3, HSMsPerSub: 1, Resources: 4500, Irrelevant: 50})
 	s := collect(t, f.options(azure.Scope{Tenant: true}))
 	checkComplete(t, f, s, nil)
 	st := f.srv.Stats()

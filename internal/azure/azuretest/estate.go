@@ -67,6 +67,7 @@ type GenOptions struct {
 	Subscriptions int // default 3
 	VaultsPerSub  int // default 2
 	KeysPerVault  int // default 3
+	HSMsPerSub    int // Managed HSMs per subscription, each with KeysPerVault keys (default none)
 	// Resources is the number of resources-table rows of types the rules
 	// read; storage accounts fill up to it (at least the fixed set per
 	// subscription is made).
@@ -226,6 +227,26 @@ func (e *Estate) addSubscription(s int, o GenOptions) int {
 			"properties": map[string]any{"roleDefinitionId": "/subscriptions/" + sub + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleCryptoServiceEncryptionUser,
 				"principalId": principal, "principalType": "ServicePrincipal", "scope": vid, "createdOn": "2026-01-10T09:00:00Z", "updatedOn": "2026-01-10T09:00:00Z",
 				"condition": nil, "conditionVersion": nil}})
+	}
+
+	for h := range o.HSMsPerSub {
+		name := fmt.Sprintf("hsm-s%d-%d", s, h)
+		host := name + ".managedhsm.azure.net"
+		hsm := e.row(sub, "rg-sec", "Microsoft.KeyVault", "Microsoft.KeyVault/managedHSMs", "managedHSMs/"+name, map[string]any{
+			"tenantId": e.TenantID, "initialAdminObjectIds": []any{guid(0x9999, s)}, "hsmUri": "https://" + host + "/",
+			"enableSoftDelete": true, "softDeleteRetentionInDays": 90, "enablePurgeProtection": true, "publicNetworkAccess": "Disabled",
+			"networkAcls": map[string]any{"bypass": "AzureServices", "defaultAction": "Deny"}, "provisioningState": "Succeeded", "statusMessage": "The Managed HSM is provisioned and ready to use."})
+		hsm["sku"] = map[string]any{"family": "B", "name": "Standard_B1"}
+		e.Resources = append(e.Resources, hsm)
+		hid := hsm["id"].(string)
+		for k := range o.KeysPerVault {
+			kn := fmt.Sprintf("hsm-key-%d", k)
+			e.Keys[strings.ToLower(hid)] = append(e.Keys[strings.ToLower(hid)], map[string]any{"id": hid + "/keys/" + kn, "name": kn,
+				"type": "Microsoft.KeyVault/managedHSMs/keys", "tags": map[string]any{},
+				"properties": map[string]any{"attributes": map[string]any{"enabled": true, "created": keyCreated, "updated": keyCreated, "recoveryLevel": "Recoverable+Purgeable", "exportable": false},
+					"kty": "RSA-HSM", "keySize": 3072, "keyOps": []any{"wrapKey", "unwrapKey"}, "keyUri": "https://" + host + "/keys/" + kn,
+					"keyUriWithVersion": "https://" + host + "/keys/" + kn + fmt.Sprintf("/%032x", 0xb000+s*100+k)}})
+		}
 	}
 
 	// A SQL server whose TDE protector is a key in the first vault.
