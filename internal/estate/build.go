@@ -1,6 +1,7 @@
 package estate
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -611,9 +612,12 @@ func (e *Estate) resolve(spec RefSpec, via []string) []*KeyRef {
 		ref.Raw = strings.TrimRight(spec.VaultURI, "/") + "/keys/" + spec.KeyName
 		ref.URI, err = KeyURIFromParts(spec.VaultURI, spec.KeyName, spec.Version)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrUnknownHost):
+		ref.Unresolved = err.Error()
+	case err != nil:
 		ref.ParseErr = err.Error()
-	} else {
+	default:
 		ref.Vault = e.FindVault(ref.URI)
 		ref.Key = e.FindKey(ref.URI)
 	}

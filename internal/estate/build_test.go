@@ -297,3 +297,24 @@ func TestKeyAttributesAndVaultDefaults(t *testing.T) {
 		t.Errorf("a vault without a vaultUri is found by name")
 	}
 }
+
+// An export that kept a disk's encryption set but dropped encryption.type
+// still describes a customer-managed key, and a key reference to a host of no
+// known cloud is unresolved rather than malformed.
+func TestTrimmedDiskAndForeignKeyHost(t *testing.T) {
+	const rg = tSub + "/resourceGroups/rg-vm/providers/Microsoft.Compute/"
+	e := testEstate(t, rbacVault, key1,
+		`{"id": "`+rg+`diskEncryptionSets/des1", "identity": {"type": "SystemAssigned", "principalId": "dddddddd-0000-0000-0000-000000000001"},
+		  "properties": {"activeKey": {"keyUrl": "https://kv-cmk.vault.azure.net/keys/k1/0123"}}}`,
+		`{"id": "`+rg+`disks/disk-des-only", "properties": {"encryption": {"diskEncryptionSetId": "`+rg+`diskEncryptionSets/des1"}}}`,
+		`{"id": "`+tSub+`/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-int", "properties": {"keyVaultKeyUri": "https://kv.vault-int.azure-int.net/keys/k"}}`,
+	)
+	disk := workload(t, e, "disk-des-only")
+	if ref := oneRef(t, disk); disk.CMK != CMKCustomer || ref.Key == nil || ref.Key.Name != "k1" {
+		t.Errorf("disk-des-only: CMK %v, ref %+v; want a customer key followed through the set", disk.CMK, ref)
+	}
+	ref := oneRef(t, workload(t, e, "cosmos-int"))
+	if ref.ParseErr != "" || !strings.Contains(ref.Unresolved, "known cloud") {
+		t.Errorf("cosmos-int: ParseErr %q Unresolved %q; want unresolved, not malformed", ref.ParseErr, ref.Unresolved)
+	}
+}

@@ -1,6 +1,7 @@
 package estate
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -33,6 +34,11 @@ func (k KeyURI) String() string {
 	return s
 }
 
+// ErrUnknownHost marks a well-formed reference to a host that is not a Key
+// Vault or Managed HSM host of a cloud cmkguard knows: the key may exist, but
+// the snapshot cannot say where.
+var ErrUnknownHost = errors.New("not a Key Vault or Managed HSM host of a known cloud")
+
 // ParseKeyURI parses a key reference: a data-plane key URI
 // (https://NAME.vault.azure.net/keys/KEY[/VERSION], any case, with or without a
 // trailing slash, managedhsm and sovereign-cloud hosts) or the ARM id of a key
@@ -57,13 +63,16 @@ func ParseKeyURI(s string) (KeyURI, error) {
 	if err != nil {
 		return KeyURI{}, fmt.Errorf("key reference %q: %w", s, err)
 	}
-	vault, hsm, ok := vaultHost(u.Hostname())
-	if !ok {
-		return KeyURI{}, fmt.Errorf("key reference %q: host %q is not a Key Vault or Managed HSM host", s, u.Hostname())
-	}
 	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
 	if len(parts) < 2 || len(parts) > 3 || !strings.EqualFold(parts[0], "keys") || parts[1] == "" {
 		return KeyURI{}, fmt.Errorf("key reference %q: path is not /keys/NAME[/VERSION]", s)
+	}
+	vault, hsm, ok := vaultHost(u.Hostname())
+	if !ok {
+		if strings.Contains(u.Hostname(), ".") {
+			return KeyURI{}, fmt.Errorf("key reference %q: host %q: %w", s, u.Hostname(), ErrUnknownHost)
+		}
+		return KeyURI{}, fmt.Errorf("key reference %q: host %q is not a Key Vault or Managed HSM host", s, u.Hostname())
 	}
 	k := KeyURI{Host: Lower(u.Hostname()), Vault: vault, HSM: hsm, Name: Lower(parts[1])}
 	if len(parts) == 3 {

@@ -1,6 +1,7 @@
 package estate
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -97,6 +98,26 @@ func TestKeyURIString(t *testing.T) {
 	for _, c := range cases {
 		if got := c.k.String(); got != c.want {
 			t.Errorf("%+v.String() = %s, want %s", c.k, got, c.want)
+		}
+	}
+}
+
+// A well-formed reference to a host of no known cloud is not malformed: the
+// key may exist, so it must not be judged as a broken reference.
+func TestUnknownHostIsNotMalformed(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		unknown bool
+	}{
+		{"https://kv-int.vault-int.azure-int.net/keys/cmk", true},
+		{"https://example.com/keys/cmk/v1", true},
+		{"https://kv-protected/keys/cmk", false},       // single-label host: malformed
+		{"https://example.com/secrets/cmk", false},     // not a key path: malformed
+		{"https://kv.vault.azure.net/keys/cmk", false}, // fine
+	} {
+		_, err := ParseKeyURI(c.in)
+		if got := errors.Is(err, ErrUnknownHost); got != c.unknown {
+			t.Errorf("ParseKeyURI(%q): ErrUnknownHost %v, want %v (err %v)", c.in, got, c.unknown, err)
 		}
 	}
 }

@@ -390,12 +390,18 @@ func sqlProtector(server, protector *Resource) Encryption {
 
 func readDisk(r *Resource, _ Lookup) Encryption {
 	p := r.Props
-	typ := or(p.Str("encryption.type"), "EncryptionAtRestWithPlatformKey")
-	e := Encryption{State: stateIf(strings.Contains(Lower(typ), "customerkey")), Evidence: ev("encryption.type", typ)}
 	des := p.Str("encryption.diskencryptionsetid")
 	if des == "" {
 		des = p.Str("securityprofile.securevmdiskencryptionsetid")
 	}
+	// Azure sets the type whenever a disk encryption set is given; an export
+	// that kept the set but dropped the type still means a customer key.
+	typ := p.Str("encryption.type")
+	if typ == "" && des != "" {
+		typ = "EncryptionAtRestWithCustomerKey"
+	}
+	typ = or(typ, "EncryptionAtRestWithPlatformKey")
+	e := Encryption{State: stateIf(strings.Contains(Lower(typ), "customerkey")), Evidence: ev("encryption.type", typ)}
 	if des != "" {
 		e.Evidence["diskEncryptionSetId"] = des
 	}
