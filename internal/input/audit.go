@@ -34,12 +34,13 @@ func isAudit(o estate.Object) bool {
 // addAudit converts an audit record and hands it to the sink, or says why not.
 func (rd *reader) addAudit(it *item) {
 	o := it.obj
-	if o.EqualFold("type", "AzureDiagnostics") || o.Has("resourceprovider") {
-		if !o.EqualFold("resourceprovider", "MICROSOFT.KEYVAULT") || !o.EqualFold("category", "AuditEvent") {
-			rd.warn(it.src, "log row is not a Key Vault audit event (resource provider %q, category %q); skipped",
-				o.Str("resourceprovider"), o.Str("category"))
-			return
-		}
+	diagnostics := o.EqualFold("type", "AzureDiagnostics") || o.Has("resourceprovider")
+	if diagnostics && !o.EqualFold("resourceprovider", "MICROSOFT.KEYVAULT") || o.Has("category") && !o.EqualFold("category", "AuditEvent") {
+		// Other services' diagnostics, or the activity log (category
+		// Administrative, Policy, …), which records control-plane calls.
+		rd.warn(it.src, "log record is not a Key Vault audit event (resource provider %q, category %q); skipped",
+			o.Str("resourceprovider"), o.Str("category"))
+		return
 	}
 	a := &estate.AuditRecord{Source: it.src,
 		ResourceID:    estate.Lower(strings.TrimRight(firstStr(o, "resourceid", "_resourceid"), "/")),

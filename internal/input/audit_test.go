@@ -37,7 +37,8 @@ func TestAuditShapes(t *testing.T) {
 	}{
 		{"storage-export.json", []estate.AuditRecord{unwrapDenied, authChallenge, keyGetOldClaims}, nil},
 		{"PT1H.json", []estate.AuditRecord{unwrapDenied, authChallenge, keyGetOldClaims},
-			[]string{`time "yesterday" is not an RFC 3339 time; skipped`, "microsoft.storage/storageaccounts/st1, which is not a Key Vault"}},
+			[]string{`time "yesterday" is not an RFC 3339 time; skipped`, "microsoft.storage/storageaccounts/st1, which is not a Key Vault",
+				`not a Key Vault audit event (resource provider "", category "Administrative")`}},
 		{"azurediagnostics-cli.json", []estate.AuditRecord{diagUnwrap, diagGet},
 			[]string{`not a Key Vault audit event (resource provider "MICROSOFT.SQL", category "SQLSecurityAuditEvents")`}},
 		{"azkvauditlogs-api.json", []estate.AuditRecord{unwrapDenied, authChallenge}, nil},

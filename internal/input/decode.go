@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -22,11 +23,20 @@ const maxDepth = 256
 // (pages of {"value": [...]} collected into one array, and so on).
 const maxListDepth = 4
 
+// bufferPool keeps the 64 KiB input buffers between reads: a folder of many
+// small files should not allocate one per file.
+var bufferPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 // Read reads one input stream named name (a path, or "-" for stdin). It
 // recognises every shape of the package documentation by content; a stream may
 // hold several top-level values (NDJSON, or concatenated documents).
 func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufferPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		bufferPool.Put(br)
+	}()
 	enc, err := sniffEncoding(br)
 	if err != nil {
 		return &PositionError{File: name, Line: 1, Err: err}
@@ -147,6 +157,20 @@ type member struct {
 	name   string // lower-case
 	offset int64
 	line   int
+}
+
+// has reports whether a member was seen that is not kept in obj (streamed
+// lists, children, skipped properties). Those are few, so a scan is cheap.
+func (it *item) has(name string) bool {
+	switch name {
+	case "value", "data", "records", "tables", "resources", "properties":
+		for _, m := range it.at {
+			if m.name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pos returns where the value of a top-level member starts, or where the item
@@ -311,11 +335,8 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		name := rd.lower(tok.String())
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
-		for _, m := range it.at {
-			if m.name == name {
-				rd.warn(vsrc, "member %q appears again (names compare case-insensitively); the last one is used", name)
-				break
-			}
+		if _, dup := obj[name]; dup || it.has(name) {
+			rd.warn(vsrc, "member %q appears again (names compare case-insensitively); the last one is used", name)
 		}
 		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
 		switch {

@@ -1,8 +1,8 @@
 package input
 
 import (
-	"bytes"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -22,13 +22,21 @@ func readTestFile(t testing.TB, path string) []byte {
 // start where their JSON object does. data must be UTF-8 without a BOM.
 func checkPositions(t testing.TB, data []byte, rec *recorder) {
 	t.Helper()
+	// newlines[i] is the offset of the i-th newline: the line of an offset is
+	// one more than the number of newlines before it.
+	var newlines []int64
+	for i, c := range data {
+		if c == '\n' {
+			newlines = append(newlines, int64(i))
+		}
+	}
 	check := func(what string, src estate.Source, object bool) {
 		t.Helper()
 		if src.Offset < 0 || src.Offset > int64(len(data)) {
 			t.Fatalf("%s: offset %d outside the input (%d bytes)", what, src.Offset, len(data))
 		}
-		if want := bytes.Count(data[:src.Offset], []byte("\n")) + 1; src.Line != want {
-			t.Fatalf("%s: line %d at byte %d, want %d", what, src.Line, src.Offset, want)
+		if want, _ := slices.BinarySearch(newlines, src.Offset); src.Line != want+1 {
+			t.Fatalf("%s: line %d at byte %d, want %d", what, src.Line, src.Offset, want+1)
 		}
 		if object && (src.Offset >= int64(len(data)) || data[src.Offset] != '{' && data[src.Offset] != '[') {
 			t.Fatalf("%s: byte %d does not start an object", what, src.Offset)
