@@ -38,9 +38,10 @@ func openStore(ctx context.Context, db string, create bool) (history.Store, erro
 	return sqlite.Open(ctx, path)
 }
 
-// recordScan records the scan in the history named by db and returns how it
-// differs from the previous recorded scan (nil for the first).
-func recordScan(ctx context.Context, db string, rep *report.Report, e *estate.Estate, ev rules.Evaluation) (*report.SinceLastScan, error) {
+// recordScan records the scan, with its detail for the dashboard, in the
+// history named by db and returns how it differs from the previous recorded
+// scan (nil for the first).
+func recordScan(ctx context.Context, db string, rep *report.Report, e *estate.Estate, ev rules.Evaluation, detail *history.Detail) (*report.SinceLastScan, error) {
 	st, err := openStore(ctx, db, true)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,9 @@ func recordScan(ctx context.Context, db string, rep *report.Report, e *estate.Es
 	if err != nil {
 		return nil, fmt.Errorf("compare with the last scan: %w", err)
 	}
-	if _, err := st.Record(ctx, history.NewScan(rep.ScannedAt, rep.Tool.Version, rep.Inputs, e, ev)); err != nil {
+	sc := history.NewScan(rep.ScannedAt, rep.Tool.Version, rep.Inputs, e, ev)
+	sc.Detail = detail
+	if _, err := st.Record(ctx, sc); err != nil {
 		return nil, err
 	}
 	if change == nil {

@@ -117,7 +117,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	}
 
 	if !f.noHistory {
-		since, err := recordScan(ctx, f.db, rep, e, ev)
+		since, err := recordScan(ctx, f.db, rep, e, ev, scanDetail(e, ev, pol, rep.Context, now))
 		if err != nil {
 			return fmt.Errorf("record the scan in the history (--no-history skips it): %w", err)
 		}

@@ -37,9 +37,16 @@ func Since(ctx context.Context, st Store, at time.Time, results []rules.Result) 
 	if err != nil || prev == nil {
 		return nil, err
 	}
+	return Compare(ctx, st, prev, results)
+}
+
+// Compare compares results with those of the recorded scan prev: what fails
+// now and did not then, what failed then and passes now, and which resources
+// came and went. The dashboard compares two recorded scans with it.
+func Compare(ctx context.Context, st Store, prev *ScanInfo, results []rules.Result) (*Change, error) {
 	before := map[pair]rules.Status{}
 	resBefore := map[string]string{}
-	err = st.States(ctx, prev.ID, func(s State) error {
+	err := st.States(ctx, prev.ID, func(s State) error {
 		before[pair{s.Rule, s.Key}] = s.Status
 		resBefore[s.Key] = s.Resource
 		return nil

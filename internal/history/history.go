@@ -42,6 +42,10 @@ type Store interface {
 	// Audit calls fn with every stored audit record whose time lies in w,
 	// oldest first.
 	Audit(ctx context.Context, w Window, fn func(AuditRecord) error) error
+	// Detail returns what the scan recorded beyond its results (see Detail),
+	// or nil when it recorded none, as scans recorded before schema version 2
+	// did.
+	Detail(ctx context.Context, scanID int64) (*Detail, error)
 	// Close releases the store's connections.
 	Close() error
 }
@@ -58,6 +62,8 @@ type Scan struct {
 	Workloads []Workload
 	// Audit are the Key Vault audit records the scan was given.
 	Audit []AuditRecord
+	// Detail is what the dashboard shows beyond the results; nil records none.
+	Detail *Detail
 }
 
 // ScanInfo describes a recorded scan without its results.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) history.Store) {
 	t.Run("CancelledWriteLeavesNoTrace", func(t *testing.T) { testCancelledWrite(t, openClosed(t, open)) })
 	t.Run("ConcurrentScansAllLand", func(t *testing.T) { testConcurrent(t, openClosed(t, open)) })
 	t.Run("KPIs", func(t *testing.T) { testKPIs(t, openClosed(t, open)) })
+	t.Run("Detail", func(t *testing.T) { testDetail(t, openClosed(t, open)) })
 }
 
 func openClosed(t *testing.T, open func(t *testing.T) history.Store) history.Store {

@@ -12,6 +12,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/history/historytest"
 	"github.com/cmkguard/cmkguard/internal/history/postgres"
 	"github.com/cmkguard/cmkguard/internal/history/postgres/pgtest"
+	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
 func open(t *testing.T, url string) *postgres.Store {
@@ -34,8 +35,8 @@ func TestMigrationsOnceAndRefuseNewer(t *testing.T) {
 	b := open(t, url) // a second open finds the schema current
 	defer b.Close()
 	v, err := b.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("schema version = %d, %v; want 1", v, err)
+	if err != nil || v != 2 {
+		t.Fatalf("schema version = %d, %v; want 2", v, err)
 	}
 	a.Close()
 
@@ -78,5 +79,37 @@ func TestPasswordNotInErrors(t *testing.T) {
 	}
 	if msg := err.Error(); strings.Contains(msg, "s3cret") {
 		t.Errorf("error shows the password: %s", msg)
+	}
+}
+
+// TestUpgradeFromVersion1 opens a history written before scan details
+// existed: it gains the table, keeps its scans, and those have no detail.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	st := open(t, url)
+	id, err := st.Record(ctx, historytest.Scan("2026-03-01T00:00:00Z", historytest.Result("cmk-required", "stA", rules.Fail)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DROP TABLE scan_details; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	st = open(t, url)
+	defer st.Close()
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Errorf("schema version after upgrade = %d, %v; want 2", v, err)
+	}
+	if d, err := st.Detail(ctx, id); err != nil || d != nil {
+		t.Errorf("detail of a scan recorded before the upgrade = %v, %v; want nil, nil", d, err)
+	}
+	if scans, err := st.Scans(ctx, history.Window{}); err != nil || len(scans) != 1 {
+		t.Errorf("after the upgrade: %d scans, %v; want 1", len(scans), err)
 	}
 }

@@ -169,3 +169,20 @@ func (s *Store) Audit(ctx context.Context, w history.Window, fn func(history.Aud
 	}
 	return nil
 }
+
+// Detail returns what the scan recorded beyond its results, or nil.
+func (s *Store) Detail(ctx context.Context, scanID int64) (*history.Detail, error) {
+	var blob []byte
+	err := s.pool.QueryRow(ctx, `SELECT detail FROM scan_details WHERE scan_id = $1`, scanID).Scan(&blob)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("history database %s: detail of scan %d: %w", s.name, scanID, err)
+	}
+	d, err := history.DecodeDetail(blob)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: scan %d: %w", s.name, scanID, err)
+	}
+	return d, nil
+}

@@ -18,6 +18,12 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	var detail []byte
+	if sc.Detail != nil {
+		if detail, err = history.EncodeDetail(sc.Detail); err != nil {
+			return 0, err
+		}
+	}
 	inputs := sc.Inputs
 	if inputs == nil {
 		inputs = []string{}
@@ -32,6 +38,11 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 			sum.Pass, sum.Fail, sum.Unknown, sum.Waived, sum.InScope, sum.Compliant, sum.CompliancePercent, blob).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("record scan: %w", err)
+		}
+		if detail != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO scan_details (scan_id, detail) VALUES ($1, $2)`, id, detail); err != nil {
+				return fmt.Errorf("record scan detail: %w", err)
+			}
 		}
 		ids, err := resourceIDs(ctx, tx, sc)
 		if err != nil {

@@ -64,7 +64,11 @@ var migrations = []string{
 		identity TEXT NOT NULL,
 		scan_id BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE -- the first scan given it
 	);
-	CREATE INDEX audit_records_at ON audit_records (at);`,
+	CREATE INDEX audit_records_at ON audit_records (at);`,	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
+	`CREATE TABLE scan_details (
+		scan_id BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+		detail BYTEA NOT NULL -- gzip of the JSON history.Detail
+	);`,
 }
 
 // migrationLock is the advisory lock key that serialises migrations.

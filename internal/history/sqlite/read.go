@@ -201,3 +201,20 @@ func (s *Store) Audit(ctx context.Context, w history.Window, fn func(history.Aud
 	}
 	return nil
 }
+
+// Detail returns what the scan recorded beyond its results, or nil.
+func (s *Store) Detail(ctx context.Context, scanID int64) (*history.Detail, error) {
+	var blob []byte
+	err := s.db.QueryRowContext(ctx, `SELECT detail FROM scan_details WHERE scan_id = ?`, scanID).Scan(&blob)
+	switch {
+	case err == sql.ErrNoRows:
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("history database %s: detail of scan %d: %w", s.path, scanID, err)
+	}
+	d, err := history.DecodeDetail(blob)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: scan %d: %w", s.path, scanID, err)
+	}
+	return d, nil
+}

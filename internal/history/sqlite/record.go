@@ -56,6 +56,12 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record scan: %w", err)
 	}
+	var detail []byte
+	if sc.Detail != nil {
+		if detail, err = history.EncodeDetail(sc.Detail); err != nil {
+			return 0, err
+		}
+	}
 	var id int64
 	err = s.inTx(ctx, func(tx *txn) error {
 		sum := sc.Summary
@@ -69,6 +75,11 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 		}
 		if id, err = res.LastInsertId(); err != nil {
 			return fmt.Errorf("record scan: %w", err)
+		}
+		if detail != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scan_details (scan_id, detail) VALUES (?, ?)`, id, detail); err != nil {
+				return fmt.Errorf("record scan detail: %w", err)
+			}
 		}
 		ids, err := s.resourceIDs(ctx, tx, sc)
 		if err != nil {

@@ -63,7 +63,11 @@ var migrations = []string{
 		identity TEXT NOT NULL,
 		scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE -- the first scan given it
 	);
-	CREATE INDEX audit_records_at ON audit_records (at);`,
+	CREATE INDEX audit_records_at ON audit_records (at);`,	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
+	`CREATE TABLE scan_details (
+		scan_id INTEGER PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+		detail BLOB NOT NULL -- gzip of the JSON history.Detail
+	);`,
 }
 
 // migrate brings the schema to the newest version in one transaction, which

@@ -54,8 +54,8 @@ func TestReopenKeepsHistoryAndMigratesOnce(t *testing.T) {
 	st.Close()
 	st = open(t, path)
 	defer st.Close()
-	if v, err := st.SchemaVersion(ctx); err != nil || v != 1 {
-		t.Errorf("schema version = %d, %v; want 1", v, err)
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Errorf("schema version = %d, %v; want 2", v, err)
 	}
 	scans, err := st.Scans(ctx, history.Window{})
 	if err != nil || len(scans) != 1 {
@@ -132,5 +132,46 @@ func TestDefaultPath(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "relative/dir") // the spec says to ignore relative paths
 	if p, err := sqlite.DefaultPath(); err != nil || p != "/home/u/.local/share/cmkguard/history.db" {
 		t.Errorf("with a relative XDG_DATA_HOME: %q, %v", p, err)
+	}
+}
+
+// TestUpgradeFromVersion1 opens a history written before scan details
+// existed: it gains the table, keeps its scans, and those scans have no detail.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "history.db")
+	st := open(t, path)
+	id, err := st.Record(ctx, historytest.Scan("2026-03-01T00:00:00Z", historytest.Result("cmk-required", "stA", rules.Fail)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DROP TABLE scan_details; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st = open(t, path)
+	defer st.Close()
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
+		t.Errorf("schema version after upgrade = %d, %v; want 2", v, err)
+	}
+	if d, err := st.Detail(ctx, id); err != nil || d != nil {
+		t.Errorf("detail of a scan recorded before the upgrade = %v, %v; want nil, nil", d, err)
+	}
+	s := historytest.Scan("2026-03-02T00:00:00Z", historytest.Result("cmk-required", "stA", rules.Pass))
+	s.Detail = historytest.Detail("stA")
+	id2, err := st.Record(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := st.Detail(ctx, id2); err != nil || d == nil || len(d.Labels) != 1 {
+		t.Errorf("detail recorded after the upgrade = %+v, %v", d, err)
+	}
+	if scans, err := st.Scans(ctx, history.Window{}); err != nil || len(scans) != 2 {
+		t.Errorf("after the upgrade: %d scans, %v; want 2", len(scans), err)
 	}
 }
