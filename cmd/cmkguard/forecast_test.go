@@ -69,7 +69,7 @@ func TestForecastFixture(t *testing.T) {
 	// kv-a: public access disabled, default Deny, bypass None, no private
 	// endpoint. kv-b lets trusted services bypass; kv-c has a private endpoint.
 	equalLists(t, "blocked", blocked(fc), []string{"sta → kv-a", "cos-a → kv-a"})
-	if fc.LostAccess[0].Identity != "the system-assigned identity of sql-b" || !strings.Contains(fc.LostAccess[0].Key, "kv-b.vault.azure.net/keys/k2") {
+	if fc.LostAccess[0].Identity != "system-assigned identity of sql-b" || !strings.Contains(fc.LostAccess[0].Key, "kv-b.vault.azure.net/keys/k2") {
 		t.Errorf("lost access detail: %+v", fc.LostAccess[0])
 	}
 

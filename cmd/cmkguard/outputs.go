@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
-	"github.com/cmkguard/cmkguard/internal/impact"
 	"github.com/cmkguard/cmkguard/internal/report"
 	"github.com/cmkguard/cmkguard/internal/report/frameworks"
 	"github.com/cmkguard/cmkguard/internal/rules"
@@ -191,7 +190,7 @@ func reportContext(e *estate.Estate, results []rules.Result) *report.Context {
 			}
 			id := ref.Identity
 			if ref.Unresolved == "" {
-				ch.Identity = report.Identity{Kind: string(id.Kind), Label: impact.IdentityLabel(id), ResourceID: id.ResourceID,
+				ch.Identity = report.Identity{Kind: string(id.Kind), Label: id.Label(), ResourceID: id.ResourceID,
 					PrincipalID: id.PrincipalID, Problem: id.Problem, Unknown: id.Unknown}
 			}
 			c.Chains = append(c.Chains, ch)

@@ -160,6 +160,28 @@ type IdentityRef struct {
 	Unknown string
 }
 
+// Label names the identity for people, e.g. "user-assigned identity uami-cmk"
+// or "system-assigned identity of sql-pay".
+func (id IdentityRef) Label() string {
+	name := func(arm string) string {
+		if p, ok := ParseID(arm); ok {
+			return p.Name
+		}
+		return arm
+	}
+	switch {
+	case id.ResourceID != "":
+		return "user-assigned identity " + name(id.ResourceID)
+	case id.ClientID != "":
+		return "user-assigned identity with client id " + id.ClientID
+	case id.Kind == IdentitySystem:
+		return "system-assigned identity of " + name(id.Holder)
+	case id.Kind == IdentityFirstParty:
+		return "the service's first-party identity"
+	}
+	return "the identity of " + name(id.Holder)
+}
+
 // Vault is a Key Vault or a Managed HSM.
 type Vault struct {
 	*Resource

@@ -232,32 +232,10 @@ func retentionDays(v *estate.Vault) int {
 // identityOf describes the identity behind a key reference.
 func identityOf(id estate.IdentityRef) Identity {
 	out := Identity{Kind: string(id.Kind), ResourceID: id.ResourceID, PrincipalID: id.PrincipalID, Holder: id.Holder}
-	out.Label = IdentityLabel(id)
+	out.Label = id.Label()
 	return out
 }
 
-// IdentityLabel names the identity a workload uses for its key, for people.
-func IdentityLabel(id estate.IdentityRef) string {
-	holder := id.Holder
-	if p, ok := estate.ParseID(id.Holder); ok {
-		holder = p.Name
-	}
-	switch {
-	case id.ResourceID != "":
-		name := id.ResourceID
-		if p, ok := estate.ParseID(id.ResourceID); ok {
-			name = p.Name
-		}
-		return "user-assigned identity " + name
-	case id.ClientID != "":
-		return "user-assigned identity with client id " + id.ClientID
-	case id.Kind == estate.IdentitySystem:
-		return "system-assigned identity of " + holder
-	case id.Kind == estate.IdentityFirstParty:
-		return "the service's first-party identity"
-	}
-	return "the identity of " + holder
-}
 
 // consequences says what disabling, deleting and purging the key would do.
 func consequences(im *Impact, u estate.KeyURI) []Outcome {

@@ -55,7 +55,7 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		return refVerdict{Status: Unknown, Reason: reason}
 	}
 	id, v := ref.Identity, ref.Vault
-	who := identityLabel(id)
+	who := id.Label()
 	ev := Ev("identity", who, "vault", v.ID)
 	if id.PrincipalID != "" {
 		ev = append(ev, "principalId", id.PrincipalID)

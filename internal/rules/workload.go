@@ -213,25 +213,3 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 	return outcome(worst, ev, "%s", []any{msg})
 }
 
-// identityLabel names the identity a workload uses for its key.
-func identityLabel(id estate.IdentityRef) string {
-	holder := id.Holder
-	if p, ok := estate.ParseID(id.Holder); ok {
-		holder = p.Name
-	}
-	switch {
-	case id.ResourceID != "":
-		name := id.ResourceID
-		if p, ok := estate.ParseID(id.ResourceID); ok {
-			name = p.Name
-		}
-		return "user-assigned identity " + name
-	case id.ClientID != "":
-		return "user-assigned identity with client id " + id.ClientID
-	case id.Kind == estate.IdentitySystem:
-		return "the system-assigned identity of " + holder
-	case id.Kind == estate.IdentityFirstParty:
-		return "the service's first-party identity"
-	}
-	return "the identity of " + holder
-}
