@@ -236,7 +236,6 @@ func identityOf(id estate.IdentityRef) Identity {
 	return out
 }
 
-
 // consequences says what disabling, deleting and purging the key would do.
 func consequences(im *Impact, u estate.KeyURI) []Outcome {
 	flag := "--vault-name " + u.Vault

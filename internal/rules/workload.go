@@ -212,4 +212,3 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 	}
 	return outcome(worst, ev, "%s", []any{msg})
 }
-
