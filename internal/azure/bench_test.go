@@ -20,10 +20,19 @@ var benchResources = 100_000
 func BenchmarkCollect100k(b *testing.B) {
 	f := newFixture(b, azuretest.GenOptions{Subscriptions: 10, Resources: benchResources})
 	opts := f.options(azure.Scope{Tenant: true})
+	// The fake runs each query once and keeps its encoded rows: warm it, so
+	// that the timing is the collector's, not the fake's first encoding.
+	warm, err := azure.Collect(context.Background(), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	warm.Close()
 	b.ResetTimer()
 	var reqs int64
 	var virtual time.Duration
 	for range b.N {
+		// Each collection starts as a fresh user of the quota would.
+		f.clock.Advance(f.srv.Window)
 		start := f.clock.Now()
 		snap, err := azure.Collect(context.Background(), opts)
 		if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
 )
 
 // Scope says what to collect: subscriptions, management groups, or the whole
@@ -118,7 +117,6 @@ type collector struct {
 	opts     Options
 	log      *slog.Logger
 	clock    Clock
-	graph    *armresourcegraph.Client
 	arm      *arm.Client
 	endpoint string
 	pacer    *Pacer
@@ -188,9 +186,6 @@ func Collect(ctx context.Context, opts Options) (*Snapshot, error) {
 			Telemetry:       policy.TelemetryOptions{ApplicationID: "cmkguard/" + truncate(opts.ToolVersion, 20)},
 		},
 		DisableRPRegistration: true, // never register providers: that is a write
-	}
-	if c.graph, err = armresourcegraph.NewClient(opts.Credential, clientOpts); err != nil {
-		return nil, fmt.Errorf("resource graph client: %w", err)
 	}
 	if c.arm, err = arm.NewClient(sdkModuleName, sdkModuleVer, opts.Credential, clientOpts); err != nil {
 		return nil, fmt.Errorf("resource manager client: %w", err)

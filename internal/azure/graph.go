@@ -1,15 +1,18 @@
 package azure
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/resourcegraph/armresourcegraph"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
@@ -152,7 +155,16 @@ func (c *collector) graphScoped(ctx context.Context, q graphQuery, sc graphScope
 	}
 }
 
+// apiResourceGraph is the Resource Graph api-version (armresourcegraph
+// v0.10.0 uses the same).
+const apiResourceGraph = "2024-04-01"
+
 // runGraph pages through one query with $skipToken and writes every row.
+// The request is armresourcegraph's QueryRequest sent through the same azcore
+// pipeline as every call (read-only guard, pacer, bearer token, retries); the
+// answer is read as a stream, so that each row is written exactly as
+// Resource Graph returned it (no float64 round trip of numbers, no reordered
+// members) and a large page is never held as a tree of maps.
 func (c *collector) runGraph(ctx context.Context, q graphQuery, sc graphScope) error {
 	req := armresourcegraph.QueryRequest{Query: to.Ptr(q.query)}
 	for _, s := range sc.subs {
@@ -171,66 +183,152 @@ func (c *collector) runGraph(ctx context.Context, q graphQuery, sc graphScope) e
 		if q.authorization {
 			req.Options.AuthorizationScopeFilter = to.Ptr(armresourcegraph.AuthorizationScopeFilterAtScopeAboveAndBelow)
 		}
-		resp, err := c.graph.Resources(ctx, req, nil)
+		page, err := c.graphPage(ctx, req, func(row jsontext.Value) error { return c.addGraphRow(q, row) })
 		if err != nil {
 			return err
 		}
 		c.pages.Add(1)
 		c.prog.pages.Add(1)
-		rows, ok := resp.Data.([]any)
-		if !ok && resp.Data != nil {
-			return errors.New("resource graph answered in table format although objectArray was asked for")
-		}
-		for _, r := range rows {
-			row, ok := r.(map[string]any)
-			if !ok {
-				continue
-			}
-			if err := c.addGraphRow(q, row); err != nil {
-				return err
-			}
-		}
-		next := resp.SkipToken
-		if next == nil || *next == "" {
-			if resp.ResultTruncated != nil && *resp.ResultTruncated == armresourcegraph.ResultTruncatedTrue {
+		if page.skipToken == "" {
+			if strings.EqualFold(page.truncated, "true") {
 				for _, id := range sc.ids() {
 					c.addGap(Gap{Scope: id, Data: q.data, Error: "resource graph " + q.name + ": the result was truncated (resultTruncated true, no $skipToken)"})
 				}
 			}
 			return nil
 		}
-		skipToken = next
+		skipToken = to.Ptr(page.skipToken)
 	}
 }
 
+// graphAnswer is what runGraph needs of a QueryResponse besides its rows.
+type graphAnswer struct {
+	skipToken string
+	truncated string // resultTruncated: the string "true" or "false"
+}
+
+// graphPage sends one query and hands each row of its data array over.
+func (c *collector) graphPage(ctx context.Context, body armresourcegraph.QueryRequest, each func(jsontext.Value) error) (graphAnswer, error) {
+	var ans graphAnswer
+	req, err := runtime.NewRequest(ctx, http.MethodPost, runtime.JoinPaths(c.endpoint, "/providers/Microsoft.ResourceGraph/resources"))
+	if err != nil {
+		return ans, fmt.Errorf("build request: %w", err)
+	}
+	qp := req.Raw().URL.Query()
+	qp.Set("api-version", apiResourceGraph)
+	req.Raw().URL.RawQuery = qp.Encode()
+	req.Raw().Header.Set("Accept", "application/json")
+	if err := runtime.MarshalAsJSON(req, body); err != nil {
+		return ans, fmt.Errorf("encode query: %w", err)
+	}
+	resp, err := c.arm.Pipeline().Do(req)
+	if err != nil {
+		return ans, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return ans, newCallError(resp)
+	}
+	payload, err := runtime.Payload(resp)
+	if err != nil {
+		return ans, fmt.Errorf("read answer: %w", err)
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(payload))
+	bad := func(err error) (graphAnswer, error) {
+		return ans, fmt.Errorf("resource graph answer at byte %d: %w", dec.InputOffset(), err)
+	}
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return bad(errors.Join(errors.New("not a JSON object"), err))
+	}
+	sawData := false
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return bad(err)
+		}
+		name := tok.String() // the token is valid only until the next read
+		switch name {
+		case "data":
+			if dec.PeekKind() != '[' {
+				return bad(errors.New("data is not an array (resultFormat objectArray was asked for)"))
+			}
+			sawData = true
+			if _, err := dec.ReadToken(); err != nil {
+				return bad(err)
+			}
+			for dec.PeekKind() != ']' {
+				row, err := dec.ReadValue()
+				if err != nil {
+					return bad(err)
+				}
+				if row.Kind() != '{' {
+					continue
+				}
+				if err := each(row); err != nil {
+					return ans, err
+				}
+			}
+			if _, err := dec.ReadToken(); err != nil {
+				return bad(err)
+			}
+		case "$skipToken", "resultTruncated":
+			v, err := dec.ReadToken()
+			if err != nil {
+				return bad(err)
+			}
+			if v.Kind() == '"' {
+				if name == "$skipToken" {
+					ans.skipToken = v.String()
+				} else {
+					ans.truncated = v.String()
+				}
+			}
+		default:
+			if err := dec.SkipValue(); err != nil {
+				return bad(err)
+			}
+		}
+	}
+	if !sawData {
+		return bad(errors.New("no data array"))
+	}
+	return ans, nil
+}
+
+// graphRow is what the collector reads of a row.
+type graphRow struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Properties struct {
+		TopicType string `json:"topicType"`
+	} `json:"properties"`
+}
+
 // addGraphRow writes a row and queues the ARM reads it calls for.
-func (c *collector) addGraphRow(q graphQuery, row map[string]any) error {
-	id, _ := row["id"].(string)
-	if id == "" {
+func (c *collector) addGraphRow(q graphQuery, raw jsontext.Value) error {
+	var row graphRow
+	if err := jsonv2.Unmarshal(raw, &row, jsonv2.MatchCaseInsensitiveNames(true), jsonv2.RejectUnknownMembers(false)); err != nil {
+		return fmt.Errorf("resource graph row: %w", err)
+	}
+	if row.ID == "" {
 		return nil
 	}
-	raw, err := json.Marshal(row) // compact: one line
-	if err != nil {
-		return fmt.Errorf("encode resource graph row %s: %w", id, err)
-	}
-	isNew, err := c.out.add(id, raw, true)
+	isNew, err := c.out.add(row.ID, raw, false)
 	if err != nil || !isNew {
 		return err
 	}
 	c.prog.rows.Add(1)
+	id := row.ID
 	if q.containers {
 		c.noteSubscription(id)
 		return nil
 	}
-	typ := strings.ToLower(str(row["type"]))
-	switch typ {
+	switch strings.ToLower(row.Type) {
 	case "microsoft.keyvault/vaults":
 		c.queueVault(id, false)
 	case "microsoft.keyvault/managedhsms":
 		c.queueVault(id, true)
 	case "microsoft.eventgrid/systemtopics":
-		props, _ := row["properties"].(map[string]any)
-		if strings.EqualFold(field(props, "topicType"), "Microsoft.KeyVault.vaults") {
+		if strings.EqualFold(row.Properties.TopicType, "Microsoft.KeyVault.vaults") {
 			c.queue.add(func(ctx context.Context) { c.topicEventSubs(ctx, id) })
 		}
 	case "microsoft.sql/servers", "microsoft.sql/managedinstances":
@@ -239,23 +337,4 @@ func (c *collector) addGraphRow(q graphQuery, row map[string]any) error {
 		c.queue.add(func(ctx context.Context) { c.appSettingRefs(ctx, id) })
 	}
 	return nil
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// field returns a string member of a JSON object, its name matched
-// case-insensitively as ARM matches property names.
-func field(m map[string]any, name string) string {
-	if v, ok := m[name]; ok {
-		return str(v)
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return str(v)
-		}
-	}
-	return ""
 }

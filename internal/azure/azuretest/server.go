@@ -69,6 +69,7 @@ type Server struct {
 type queryResult struct {
 	rows    []map[string]any
 	columns []string
+	encoded []json.RawMessage // each row projected and encoded once
 }
 
 type armBucket struct {
@@ -272,7 +273,13 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "BadRequest", err.Error())
 			return
 		}
-		res = queryResult{rows: rows, columns: columns}
+		res = queryResult{rows: rows, columns: columns, encoded: make([]json.RawMessage, len(rows))}
+		for i, row := range rows {
+			if res.encoded[i], err = json.Marshal(project(row, columns)); err != nil {
+				writeError(w, http.StatusInternalServerError, "InternalServerError", err.Error())
+				return
+			}
+		}
 		s.mu.Lock()
 		s.results[key] = res
 		s.mu.Unlock()
@@ -300,17 +307,15 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 			resp["resultTruncated"] = "true"
 		}
 	}
-	data := make([]any, len(page))
 	s.mu.Lock()
 	s.stats.GraphPages++
-	for i, row := range page {
+	for _, row := range page {
 		if tableOf(q.Query) == "resources" {
 			s.stats.RowsServed[strings.ToLower(str(row["id"]))]++
 		}
-		data[i] = project(row, columns)
 	}
 	s.mu.Unlock()
-	resp["data"] = data
+	resp["data"] = res.encoded[offset:end]
 	writeJSON(w, resp)
 }
 
