@@ -2,6 +2,7 @@ package azure_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -75,5 +76,22 @@ func TestCloudConfig(t *testing.T) {
 	}
 	if _, err := azure.CloudConfig("AzureGermanCloud", ""); err == nil {
 		t.Error("unknown cloud accepted")
+	}
+}
+
+// TestRowsAreWrittenAsReturned checks that a Resource Graph row reaches the
+// snapshot as Resource Graph wrote it: an integer beyond float64's precision
+// survives.
+func TestRowsAreWrittenAsReturned(t *testing.T) {
+	f := newFixture(t, azuretest.GenOptions{Subscriptions: 1, Resources: 20})
+	for _, r := range f.est.Resources {
+		if r["type"] == "microsoft.storage/storageaccounts" {
+			r["properties"].(map[string]any)["largeNumber"] = json.Number("9007199254740993")
+			break
+		}
+	}
+	s := collect(t, f.options(azure.Scope{Tenant: true}))
+	if !bytes.Contains(s.raw, []byte(`"largeNumber":9007199254740993`)) {
+		t.Error("the large integer did not survive collection unchanged")
 	}
 }
