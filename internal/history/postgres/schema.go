@@ -64,7 +64,8 @@ var migrations = []string{
 		identity TEXT NOT NULL,
 		scan_id BIGINT NOT NULL REFERENCES scans (id) ON DELETE CASCADE -- the first scan given it
 	);
-	CREATE INDEX audit_records_at ON audit_records (at);`,	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
+	CREATE INDEX audit_records_at ON audit_records (at);`,
+	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
 	`CREATE TABLE scan_details (
 		scan_id BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
 		detail BYTEA NOT NULL -- gzip of the JSON history.Detail
@@ -74,8 +75,26 @@ var migrations = []string{
 // migrationLock is the advisory lock key that serialises migrations.
 const migrationLock = 0x636d6b67 // "cmkg"
 
-// migrate brings the schema to the newest version in one transaction.
+// migrate brings the schema to the newest version in one transaction. A
+// database already at the newest version is only read.
 func (s *Store) migrate(ctx context.Context) error {
+	var current int
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return fmt.Errorf("history database %s: read schema version: %w", s.name, err)
+	}
+	if exists {
+		if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("history database %s: read schema version: %w", s.name, err)
+		}
+		switch {
+		case current == len(migrations):
+			return nil
+		case current > len(migrations):
+			return fmt.Errorf("history database %s is at schema version %d, this cmkguard knows %d: %w",
+				s.name, current, len(migrations), history.ErrSchemaTooNew)
+		}
+	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return fmt.Errorf("history database %s: lock for migration: %w", s.name, err)

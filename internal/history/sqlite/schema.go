@@ -63,7 +63,8 @@ var migrations = []string{
 		identity TEXT NOT NULL,
 		scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE -- the first scan given it
 	);
-	CREATE INDEX audit_records_at ON audit_records (at);`,	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
+	CREATE INDEX audit_records_at ON audit_records (at);`,
+	// 2: what a scan saw beyond its results, for the dashboard (history.Detail).
 	`CREATE TABLE scan_details (
 		scan_id INTEGER PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
 		detail BLOB NOT NULL -- gzip of the JSON history.Detail
@@ -71,8 +72,20 @@ var migrations = []string{
 }
 
 // migrate brings the schema to the newest version in one transaction, which
-// also serialises two processes opening a new database at once.
+// also serialises two processes opening a new database at once. A database
+// already at the newest version is only read, so opening it never waits for
+// a writer.
 func (s *Store) migrate(ctx context.Context) error {
+	var current int
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current)
+	switch {
+	case err == nil && current == len(migrations):
+		return nil
+	case err == nil && current > len(migrations):
+		return fmt.Errorf("history database %s is at schema version %d, this cmkguard knows %d: %w",
+			s.path, current, len(migrations), history.ErrSchemaTooNew)
+	}
+	// A new database (no schema_migrations yet) or one that lacks migrations.
 	return s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
