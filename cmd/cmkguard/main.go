@@ -70,6 +70,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newImpactCmd(), newForecastCmd())
 	root.AddCommand(newCollectCmd())
 	root.AddCommand(newKPICmd())
+	root.AddCommand(newServeCmd())
 	return root
 }
 
