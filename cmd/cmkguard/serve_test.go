@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"net/http"
@@ -549,4 +550,47 @@ func TestServeRefusesToStart(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "no scan history") {
 		t.Errorf("serve on a missing history: exit %d, %q", code, stderr)
 	}
+}
+
+var hrefs = regexp.MustCompile(`href="([^"]*)"`)
+
+// TestServeLinks follows every link of the dashboard, breadth first from the
+// overview: each must answer 200, so no page links to a resource, key or
+// scan the dashboard does not know.
+func TestServeLinks(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "history.db")
+	dashboardHistory(t, db)
+	s := startServe(t, "--db", db, "--now", serveNow)
+	const limit = 3000
+	seen := map[string]bool{"/": true}
+	queue := []string{"/"}
+	from := map[string]string{}
+	for len(queue) > 0 && len(seen) < limit {
+		p := queue[0]
+		queue = queue[1:]
+		code, body := s.fetch(t, p)
+		if code != http.StatusOK {
+			t.Errorf("GET %s (linked from %s): %d", p, from[p], code)
+			continue
+		}
+		if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/metrics") || strings.HasPrefix(p, "/static/") {
+			continue
+		}
+		for _, m := range hrefs.FindAllSubmatch(body, -1) {
+			link := html.UnescapeString(string(m[1]))
+			if !strings.HasPrefix(link, "/") || strings.HasPrefix(link, "//") {
+				t.Errorf("%s links outside the dashboard: %q", p, link)
+				continue
+			}
+			if !seen[link] {
+				seen[link] = true
+				from[link] = p
+				queue = append(queue, link)
+			}
+		}
+	}
+	if len(seen) < 100 {
+		t.Errorf("only %d links found", len(seen))
+	}
+	t.Logf("followed %d links", len(seen)-len(queue))
 }

@@ -136,7 +136,7 @@ func (s *Server) apiResources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := r.URL.Query().Get("id"); id != "" {
-		if len(v.byRes[estate.Lower(id)]) == 0 && v.resources[estate.Lower(id)] == nil {
+		if !v.knows(id) {
 			s.apiError(w, r, usage{http.StatusNotFound, "scan " + strconv.FormatInt(v.info.ID, 10) + " judged no resource " + id})
 			return
 		}

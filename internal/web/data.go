@@ -173,7 +173,10 @@ type scanView struct {
 	chains    map[string][]report.Chain // by workload
 	impacts   map[string]*impact.Impact // by lower-case key id
 	byRes     map[string][]int          // indexes into results, by resource
-	options   filterOptions
+	// referenced are the resources the scan's chains and blast radii name
+	// (identities, key holders) whether or not a rule judged them.
+	referenced map[string]bool
+	options    filterOptions
 }
 
 // row is one result with what the filters need to know about its resource.
@@ -197,7 +200,7 @@ const unclassified = "unclassified"
 func newScanView(info history.ScanInfo, results []rules.Result, d *history.Detail) *scanView {
 	v := &scanView{info: info, hasDetail: d != nil, detail: d, resources: map[string]*report.Resource{},
 		keys: map[string]*report.Key{}, vaults: map[string]*report.Vault{}, chains: map[string][]report.Chain{},
-		impacts: map[string]*impact.Impact{}, byRes: map[string][]int{}}
+		impacts: map[string]*impact.Impact{}, byRes: map[string][]int{}, referenced: map[string]bool{}}
 	if d == nil {
 		v.detail = &history.Detail{}
 	}
@@ -214,11 +217,24 @@ func newScanView(info history.ScanInfo, results []rules.Result, d *history.Detai
 		for _, ch := range c.Chains {
 			k := estate.Lower(ch.Workload)
 			v.chains[k] = append(v.chains[k], ch)
+			for _, id := range append([]string{ch.Workload, ch.Identity.ResourceID, ch.Key, ch.Vault}, ch.Via...) {
+				if id != "" {
+					v.referenced[estate.Lower(id)] = true
+				}
+			}
 		}
 	}
 	for i := range v.detail.Keys {
 		im := &v.detail.Keys[i]
 		v.impacts[estate.Lower(cmp.Or(im.KeyID, im.Query))] = im
+		for _, h := range im.DiskEncryptionSets {
+			v.referenced[estate.Lower(h.ID)] = true
+		}
+		for _, id := range im.Identities {
+			if id.ResourceID != "" {
+				v.referenced[estate.Lower(id.ResourceID)] = true
+			}
+		}
 	}
 	labels := map[string]history.Label{}
 	for _, l := range v.detail.Labels {
@@ -279,6 +295,12 @@ func (v *scanView) resourceOf(id string) *report.Resource {
 		r.Type = v.results[idx[0]].ResourceType
 	}
 	return r
+}
+
+// knows reports whether the scan judged or names the resource.
+func (v *scanView) knows(id string) bool {
+	k := estate.Lower(id)
+	return len(v.byRes[k]) > 0 || v.resources[k] != nil || v.vaults[k] != nil || v.keys[k] != nil || v.referenced[k]
 }
 
 // label returns the classification and tenant of a resource, if recorded.

@@ -233,7 +233,7 @@ func (s *Server) resource(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, usage{http.StatusBadRequest, "which resource? give its ARM id as ?id="})
 		return
 	}
-	if len(v.byRes[estate.Lower(id)]) == 0 && v.resources[estate.Lower(id)] == nil && v.vaults[estate.Lower(id)] == nil {
+	if !v.knows(id) {
 		s.pageError(w, r, usage{http.StatusNotFound, "scan " + strconv.FormatInt(v.info.ID, 10) + " judged no resource " + id})
 		return
 	}
