@@ -153,7 +153,7 @@ type mark struct {
 }
 
 func newTimeline(c *calendarDoc, scan int64) timeline {
-	t := timeline{Width: 1100, Height: 64, Left: 10, Right: 1090, Days: c.Days}
+	t := timeline{Width: 1100, Height: 64, Left: 30, Right: 1070, Days: c.Days}
 	span := float64(t.Right - t.Left)
 	for d := 0; d <= c.Days; d += 7 {
 		t.Weeks = append(t.Weeks, tick{X: round2(float64(t.Left) + span*float64(d)/float64(c.Days)), Y: 60,

@@ -173,7 +173,7 @@ type resourceDoc struct {
 }
 
 func buildResource(v *scanView, k *history.KPIs, id string) *resourceDoc {
-	d := &resourceDoc{Scan: v.info.ID, Resource: v.resourceOf(id), Results: v.resultsOf(id), Chains: v.chains[estate.Lower(id)],
+	d := &resourceDoc{Scan: v.info.ID, Resource: v.resourceOf(id), Results: byStatus(v.resultsOf(id)), Chains: v.chains[estate.Lower(id)],
 		LostAccess: []impact.LostAccess{}, Blocked: []impact.Blocked{}, OpenEpisodes: []history.OpenEpisode{}}
 	if l, ok := v.label(id); ok {
 		d.Label = &l
@@ -206,6 +206,25 @@ func buildResource(v *scanView, k *history.KPIs, id string) *resourceDoc {
 	_, d.IsKey = v.keys[estate.Lower(id)]
 	_, d.IsVault = v.vaults[estate.Lower(id)]
 	return d
+}
+
+// statusOrder puts what needs attention first.
+var statusOrder = map[rules.Status]int{rules.Fail: 0, rules.Unknown: 1, rules.Waived: 2, rules.Pass: 3}
+
+// byStatus orders results failures first, then by rule.
+func byStatus(rs []row) []row {
+	slices.SortStableFunc(rs, func(a, b row) int {
+		oa, okA := statusOrder[a.Status]
+		ob, okB := statusOrder[b.Status]
+		if !okA {
+			oa = len(statusOrder)
+		}
+		if !okB {
+			ob = len(statusOrder)
+		}
+		return cmp.Or(cmp.Compare(oa, ob), cmp.Compare(a.Rule, b.Rule))
+	})
+	return rs
 }
 
 // comparisonDoc is what changed between two recorded scans.
