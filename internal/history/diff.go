@@ -10,6 +10,9 @@ import (
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
+// pair is a (rule, resource) pair, the resource by its lower-case id.
+type pair struct{ rule, key string }
+
 // Change is what differs between the previous recorded scan and this one.
 type Change struct {
 	PreviousID int64

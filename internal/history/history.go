@@ -34,6 +34,11 @@ type Store interface {
 	Last(ctx context.Context, t time.Time) (*ScanInfo, error)
 	// States calls fn with the status of every result of the given scan.
 	States(ctx context.Context, scanID int64, fn func(State) error) error
+	// Outcomes returns the scan's results in the compact form the KPIs read
+	// over many scans.
+	Outcomes(ctx context.Context, scanID int64) (*Outcomes, error)
+	// ResourceIDs returns the ARM id, as first recorded, of resource handles.
+	ResourceIDs(ctx context.Context, handles []int64) (map[int64]string, error)
 	// Workloads returns the scan's in-scope workloads: those whose
 	// classification requires a customer-managed key.
 	Workloads(ctx context.Context, scanID int64) ([]Workload, error)

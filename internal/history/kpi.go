@@ -135,13 +135,17 @@ type SubCompliance struct {
 	CompliancePercent float64 `json:"compliancePercent"`
 }
 
-type pair struct{ rule, key string }
-
 type episode struct {
 	openedAt   time.Time
-	resource   string
 	lastStatus rules.Status
 	lastSeen   int // index of the last scan that judged the pair
+}
+
+// episodeKey is a (rule, resource) pair: a rule by its index in Compute's
+// list of rule names, a resource by its store handle.
+type episodeKey struct {
+	rule     int
+	resource int64
 }
 
 // Compute reads the history in the window and computes the KPIs. Scans and
@@ -158,40 +162,61 @@ func Compute(ctx context.Context, st Store, w Window) (*KPIs, error) {
 		k.Window = &WindowDoc{Since: timePtr(w.Since), Until: timePtr(w.Until)}
 	}
 
-	open := map[pair]*episode{}
+	var ruleNames []string
+	ruleIndex := map[string]int{}
+	open := map[episodeKey]*episode{}
 	var closed []float64
 	byRule := map[string]*RuleCompliance{}
 	for i, sc := range scans {
 		k.Scans = append(k.Scans, ScanPoint{At: sc.At, CompliancePercent: sc.Summary.CompliancePercent,
 			InScope: sc.Summary.InScope, Compliant: sc.Summary.Compliant})
-		latest := i == len(scans)-1
+		o, err := st.Outcomes(ctx, sc.ID)
+		if err != nil {
+			return nil, err
+		}
+		global := make([]int, len(o.Rules)) // this scan's rule index → Compute's
+		rotation := -1
+		for j, name := range o.Rules {
+			g, ok := ruleIndex[name]
+			if !ok {
+				g = len(ruleNames)
+				ruleIndex[name] = g
+				ruleNames = append(ruleNames, name)
+			}
+			global[j] = g
+			if name == RotationRule {
+				rotation = j
+			}
+		}
 		rot := RotationPoint{At: sc.At}
-		err := st.States(ctx, sc.ID, func(s State) error {
-			if s.Rule == RotationRule {
+		latest := i == len(scans)-1
+		fresh := []float64{} // days of the episodes this scan closes
+		for _, it := range o.Items {
+			if it.Rule == rotation {
 				rot.Keys++
-				if s.Status == rules.Pass {
+				if it.Status == rules.Pass {
 					rot.Passing++
 				}
 			}
 			if latest {
-				countRule(byRule, s)
+				countRule(byRule, o.Rules[it.Rule], it.Status)
 			}
-			p := pair{s.Rule, s.Key}
-			ep := open[p]
+			if it.Status != rules.Fail && len(open) == 0 {
+				continue
+			}
+			key := episodeKey{global[it.Rule], it.Resource}
+			ep := open[key]
 			switch {
-			case ep == nil && s.Status == rules.Fail:
-				open[p] = &episode{openedAt: sc.At, resource: s.Resource, lastStatus: s.Status, lastSeen: i}
-			case ep != nil && s.Status == rules.Pass:
-				closed = append(closed, days(sc.At.Sub(ep.openedAt)))
-				delete(open, p)
+			case ep == nil && it.Status == rules.Fail:
+				open[key] = &episode{openedAt: sc.At, lastStatus: it.Status, lastSeen: i}
+			case ep != nil && it.Status == rules.Pass:
+				fresh = append(fresh, days(sc.At.Sub(ep.openedAt)))
+				delete(open, key)
 			case ep != nil:
-				ep.lastStatus, ep.lastSeen = s.Status, i
+				ep.lastStatus, ep.lastSeen = it.Status, i
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		closed = mergeSorted(closed, fresh)
 		rot.Percent = percent(rot.Passing, rot.Keys)
 		k.RotationAdherence = append(k.RotationAdherence, rot)
 		k.Remediation = append(k.Remediation, EpisodePoint{At: sc.At, Open: len(open), Closed: len(closed),
@@ -203,14 +228,9 @@ func Compute(ctx context.Context, st Store, w Window) (*KPIs, error) {
 		k.LatestScanAt = &last.At
 		k.CompliancePercent = &last.Summary.CompliancePercent
 		k.RotationAdherencePercent = k.RotationAdherence[n-1].Percent
-		for p, ep := range open {
-			k.OpenEpisodes = append(k.OpenEpisodes, OpenEpisode{Rule: p.rule, Resource: ep.resource, OpenedAt: ep.openedAt,
-				AgeDays: round1(days(last.At.Sub(ep.openedAt))), LastStatus: ep.lastStatus,
-				LastSeenAt: scans[ep.lastSeen].At, Present: ep.lastSeen == n-1})
+		if k.OpenEpisodes, err = openEpisodes(ctx, st, open, ruleNames, scans); err != nil {
+			return nil, err
 		}
-		slices.SortFunc(k.OpenEpisodes, func(a, b OpenEpisode) int {
-			return cmp.Or(a.OpenedAt.Compare(b.OpenedAt), cmp.Compare(estate.Lower(a.Resource), estate.Lower(b.Resource)), cmp.Compare(a.Rule, b.Rule))
-		})
 		for _, rc := range byRule {
 			rc.CompliancePercent = percent(rc.Pass+rc.Waived, rc.Results)
 			k.ComplianceByRule = append(k.ComplianceByRule, *rc)
@@ -227,14 +247,37 @@ func Compute(ctx context.Context, st Store, w Window) (*KPIs, error) {
 	return k, nil
 }
 
-func countRule(byRule map[string]*RuleCompliance, s State) {
-	rc := byRule[s.Rule]
+// openEpisodes lists the episodes open at the latest scan, oldest first.
+func openEpisodes(ctx context.Context, st Store, open map[episodeKey]*episode, ruleNames []string, scans []ScanInfo) ([]OpenEpisode, error) {
+	handles := make([]int64, 0, len(open))
+	for key := range open {
+		handles = append(handles, key.resource)
+	}
+	ids, err := st.ResourceIDs(ctx, handles)
+	if err != nil {
+		return nil, err
+	}
+	last := scans[len(scans)-1]
+	out := make([]OpenEpisode, 0, len(open))
+	for key, ep := range open {
+		out = append(out, OpenEpisode{Rule: ruleNames[key.rule], Resource: ids[key.resource], OpenedAt: ep.openedAt,
+			AgeDays: round1(days(last.At.Sub(ep.openedAt))), LastStatus: ep.lastStatus,
+			LastSeenAt: scans[ep.lastSeen].At, Present: ep.lastSeen == len(scans)-1})
+	}
+	slices.SortFunc(out, func(a, b OpenEpisode) int {
+		return cmp.Or(a.OpenedAt.Compare(b.OpenedAt), cmp.Compare(estate.Lower(a.Resource), estate.Lower(b.Resource)), cmp.Compare(a.Rule, b.Rule))
+	})
+	return out, nil
+}
+
+func countRule(byRule map[string]*RuleCompliance, rule string, status rules.Status) {
+	rc := byRule[rule]
 	if rc == nil {
-		rc = &RuleCompliance{Rule: s.Rule}
-		byRule[s.Rule] = rc
+		rc = &RuleCompliance{Rule: rule}
+		byRule[rule] = rc
 	}
 	rc.Results++
-	switch s.Status {
+	switch status {
 	case rules.Pass:
 		rc.Pass++
 	case rules.Fail:
@@ -246,12 +289,32 @@ func countRule(byRule map[string]*RuleCompliance, s State) {
 	}
 }
 
+// mergeSorted adds the values of fresh to the sorted slice closed.
+func mergeSorted(closed, fresh []float64) []float64 {
+	if len(fresh) == 0 {
+		return closed
+	}
+	slices.Sort(fresh)
+	out := make([]float64, 0, len(closed)+len(fresh))
+	i, j := 0, 0
+	for i < len(closed) && j < len(fresh) {
+		if closed[i] <= fresh[j] {
+			out = append(out, closed[i])
+			i++
+		} else {
+			out = append(out, fresh[j])
+			j++
+		}
+	}
+	return append(append(out, closed[i:]...), fresh[j:]...)
+}
+
+// remediation summarises the days of closed episodes, sorted ascending.
 func remediation(closed []float64, open int) TimeToRemediate {
 	t := TimeToRemediate{Closed: len(closed), Open: open}
 	if len(closed) == 0 {
 		return t
 	}
-	closed = slices.Sorted(slices.Values(closed))
 	n := len(closed)
 	median := closed[n/2]
 	if n%2 == 0 {

@@ -236,6 +236,9 @@ func testRoundTrip(t *testing.T, st history.Store) {
 	if a := audit(t, st, history.Window{}); len(a) != 1 || !reflect.DeepEqual(a[0], s.Audit[0]) {
 		t.Errorf("audit\n got %+v\nwant %+v", a, s.Audit)
 	}
+	if g, w := outcomes(t, st, id), wantOutcomes(s.Results); !slices.Equal(g, w) {
+		t.Errorf("outcomes\n got %q\nwant %q", g, w)
+	}
 	// A resource keeps the id it was first recorded with; results name it
 	// case-insensitively.
 	s2 := Scan("2026-03-03T09:00:00Z", Result("cmk-required", "STA", rules.Pass))
@@ -243,6 +246,56 @@ func testRoundTrip(t *testing.T, st history.Store) {
 	if g := states(t, st, id2); len(g) != 1 || g[0] != "cmk-required "+ID(Sub, "stA")+" "+lower(ID(Sub, "stA"))+" pass" {
 		t.Errorf("states of a resource named in another case = %q", g)
 	}
+	o1, err := st.Outcomes(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, err := st.Outcomes(ctx, id2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := int64(-1)
+	for _, it := range o1.Items {
+		if o1.Rules[it.Rule] == "cmk-required" && it.Status == rules.Fail {
+			handle = it.Resource
+		}
+	}
+	if len(o2.Items) != 1 || o2.Items[0].Resource != handle {
+		t.Errorf("the same resource has handle %d in one scan and %+v in the next", handle, o2.Items)
+	}
+}
+
+// outcomes returns a scan's outcomes as sorted "rule resource status" lines.
+func outcomes(t *testing.T, st history.Store, id int64) []string {
+	t.Helper()
+	ctx := context.Background()
+	o, err := st.Outcomes(ctx, id)
+	if err != nil {
+		t.Fatalf("outcomes of scan %d: %v", id, err)
+	}
+	var handles []int64
+	for _, it := range o.Items {
+		handles = append(handles, it.Resource)
+	}
+	ids, err := st.ResourceIDs(ctx, handles)
+	if err != nil {
+		t.Fatalf("resource ids: %v", err)
+	}
+	var out []string
+	for _, it := range o.Items {
+		out = append(out, o.Rules[it.Rule]+" "+ids[it.Resource]+" "+string(it.Status))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func wantOutcomes(results []rules.Result) []string {
+	var out []string
+	for _, r := range results {
+		out = append(out, r.Rule+" "+r.Resource+" "+string(r.Status))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func testWindow(t *testing.T, st history.Store) {

@@ -35,8 +35,8 @@ func TestMigrationsOnceAndRefuseNewer(t *testing.T) {
 	b := open(t, url) // a second open finds the schema current
 	defer b.Close()
 	v, err := b.SchemaVersion(ctx)
-	if err != nil || v != 2 {
-		t.Fatalf("schema version = %d, %v; want 2", v, err)
+	if err != nil || v != 3 {
+		t.Fatalf("schema version = %d, %v; want 3", v, err)
 	}
 	a.Close()
 
@@ -82,8 +82,8 @@ func TestPasswordNotInErrors(t *testing.T) {
 	}
 }
 
-// TestUpgradeFromVersion1 opens a history written before scan details
-// existed: it gains the table, keeps its scans, and those have no detail.
+// TestUpgradeFromVersion1 opens a history written before scan details and
+// outcomes existed: it gains the tables, keeps its scans, and those have no detail.
 func TestUpgradeFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)
@@ -98,13 +98,17 @@ func TestUpgradeFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `DROP TABLE scan_details; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+	if _, err := conn.Exec(ctx, `DROP TABLE scan_details; DROP TABLE scan_outcomes; DELETE FROM schema_migrations WHERE version >= 2`); err != nil {
 		t.Fatal(err)
 	}
 	st = open(t, url)
 	defer st.Close()
-	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Errorf("schema version after upgrade = %d, %v; want 2", v, err)
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 3 {
+		t.Errorf("schema version after upgrade = %d, %v; want 3", v, err)
+	}
+	// A scan recorded before outcomes were kept is read from its result rows.
+	if o, err := st.Outcomes(ctx, id); err != nil || len(o.Items) != 1 || o.Rules[o.Items[0].Rule] != "cmk-required" || o.Items[0].Status != rules.Fail {
+		t.Errorf("outcomes of a scan recorded before the upgrade = %+v, %v", o, err)
 	}
 	if d, err := st.Detail(ctx, id); err != nil || d != nil {
 		t.Errorf("detail of a scan recorded before the upgrade = %v, %v; want nil, nil", d, err)

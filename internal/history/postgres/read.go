@@ -186,3 +186,60 @@ func (s *Store) Detail(ctx context.Context, scanID int64) (*history.Detail, erro
 	}
 	return d, nil
 }
+
+// Outcomes returns the scan's results in compact form: as recorded, or built
+// from its result rows for a scan recorded before schema version 3.
+func (s *Store) Outcomes(ctx context.Context, scanID int64) (*history.Outcomes, error) {
+	var blob []byte
+	err := s.pool.QueryRow(ctx, `SELECT outcomes FROM scan_outcomes WHERE scan_id = $1`, scanID).Scan(&blob)
+	switch {
+	case err == nil:
+		o, err := history.DecodeOutcomes(blob)
+		if err != nil {
+			return nil, fmt.Errorf("history database %s: scan %d: %w", s.name, scanID, err)
+		}
+		return o, nil
+	case !errors.Is(err, pgx.ErrNoRows):
+		return nil, fmt.Errorf("history database %s: outcomes of scan %d: %w", s.name, scanID, err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT resource_id, rule, status FROM results WHERE scan_id = $1`, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: results of scan %d: %w", s.name, scanID, err)
+	}
+	o := &history.Outcomes{}
+	index := map[string]int{}
+	var it history.Outcome
+	var rule, status string
+	_, err = pgx.ForEachRow(rows, []any{&it.Resource, &rule, &status}, func() error {
+		i, ok := index[rule]
+		if !ok {
+			i = len(o.Rules)
+			index[rule] = i
+			o.Rules = append(o.Rules, rule)
+		}
+		o.Items = append(o.Items, history.Outcome{Resource: it.Resource, Rule: i, Status: rules.Status(status)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: results of scan %d: %w", s.name, scanID, err)
+	}
+	return o, nil
+}
+
+// ResourceIDs returns the ARM ids of resource handles.
+func (s *Store) ResourceIDs(ctx context.Context, handles []int64) (map[int64]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, arm_id FROM resources WHERE id = ANY($1)`, handles)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: resources: %w", s.name, err)
+	}
+	out := make(map[int64]string, len(handles))
+	var id int64
+	var armID string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &armID}, func() error {
+		out[id] = armID
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("history database %s: resources: %w", s.name, err)
+	}
+	return out, nil
+}

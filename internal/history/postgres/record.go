@@ -56,6 +56,13 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 		if err != nil {
 			return fmt.Errorf("record scan results: %w", err)
 		}
+		outcomes, err := history.EncodeOutcomes(history.OutcomesOf(sc.Results, func(key string) int64 { return ids[key] }))
+		if err != nil {
+			return fmt.Errorf("record scan: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO scan_outcomes (scan_id, outcomes) VALUES ($1, $2)`, id, outcomes); err != nil {
+			return fmt.Errorf("record scan outcomes: %w", err)
+		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"scan_workloads"}, []string{"scan_id", "resource_id", "compliant"},
 			pgx.CopyFromSlice(len(sc.Workloads), func(i int) ([]any, error) {
 				w := sc.Workloads[i]

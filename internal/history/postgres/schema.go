@@ -70,6 +70,12 @@ var migrations = []string{
 		scan_id BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
 		detail BYTEA NOT NULL -- gzip of the JSON history.Detail
 	);`,
+	// 3: each scan's results in the compact form the KPIs read over many scans
+	// (history.EncodeOutcomes); scans recorded before have their result rows.
+	`CREATE TABLE scan_outcomes (
+		scan_id BIGINT PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+		outcomes BYTEA NOT NULL
+	);`,
 }
 
 // migrationLock is the advisory lock key that serialises migrations.

@@ -218,3 +218,59 @@ func (s *Store) Detail(ctx context.Context, scanID int64) (*history.Detail, erro
 	}
 	return d, nil
 }
+
+// Outcomes returns the scan's results in compact form: as recorded, or built
+// from its result rows for a scan recorded before schema version 3.
+func (s *Store) Outcomes(ctx context.Context, scanID int64) (*history.Outcomes, error) {
+	var blob []byte
+	err := s.db.QueryRowContext(ctx, `SELECT outcomes FROM scan_outcomes WHERE scan_id = ?`, scanID).Scan(&blob)
+	switch {
+	case err == nil:
+		o, err := history.DecodeOutcomes(blob)
+		if err != nil {
+			return nil, fmt.Errorf("history database %s: scan %d: %w", s.path, scanID, err)
+		}
+		return o, nil
+	case err != sql.ErrNoRows:
+		return nil, fmt.Errorf("history database %s: outcomes of scan %d: %w", s.path, scanID, err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT resource_id, rule, status FROM results WHERE scan_id = ?`, scanID)
+	if err != nil {
+		return nil, fmt.Errorf("history database %s: results of scan %d: %w", s.path, scanID, err)
+	}
+	defer rows.Close()
+	o := &history.Outcomes{}
+	index := map[string]int{}
+	for rows.Next() {
+		var it history.Outcome
+		var rule, status string
+		if err := rows.Scan(&it.Resource, &rule, &status); err != nil {
+			return nil, fmt.Errorf("history database %s: results of scan %d: %w", s.path, scanID, err)
+		}
+		i, ok := index[rule]
+		if !ok {
+			i = len(o.Rules)
+			index[rule] = i
+			o.Rules = append(o.Rules, rule)
+		}
+		it.Rule, it.Status = i, rules.Status(status)
+		o.Items = append(o.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history database %s: results of scan %d: %w", s.path, scanID, err)
+	}
+	return o, nil
+}
+
+// ResourceIDs returns the ARM ids of resource handles.
+func (s *Store) ResourceIDs(ctx context.Context, handles []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(handles))
+	for _, h := range handles {
+		r, err := s.resource(ctx, h)
+		if err != nil {
+			return nil, err
+		}
+		out[h] = r.armID
+	}
+	return out, nil
+}

@@ -93,6 +93,13 @@ func (s *Store) Record(ctx context.Context, sc *history.Scan) (int64, error) {
 		if err != nil {
 			return fmt.Errorf("record scan results: %w", err)
 		}
+		outcomes, err := history.EncodeOutcomes(history.OutcomesOf(sc.Results, func(key string) int64 { return ids[key] }))
+		if err != nil {
+			return fmt.Errorf("record scan: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scan_outcomes (scan_id, outcomes) VALUES (?, ?)`, id, outcomes); err != nil {
+			return fmt.Errorf("record scan outcomes: %w", err)
+		}
 		err = batchInsert(ctx, tx, `INSERT INTO scan_workloads (scan_id, resource_id, compliant) VALUES `, 3, len(sc.Workloads),
 			func(i int, row []any) {
 				w := sc.Workloads[i]

@@ -69,6 +69,12 @@ var migrations = []string{
 		scan_id INTEGER PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
 		detail BLOB NOT NULL -- gzip of the JSON history.Detail
 	);`,
+	// 3: each scan's results in the compact form the KPIs read over many scans
+	// (history.EncodeOutcomes); scans recorded before have their result rows.
+	`CREATE TABLE scan_outcomes (
+		scan_id INTEGER PRIMARY KEY REFERENCES scans (id) ON DELETE CASCADE,
+		outcomes BLOB NOT NULL
+	);`,
 }
 
 // migrate brings the schema to the newest version in one transaction, which

@@ -54,8 +54,8 @@ func TestReopenKeepsHistoryAndMigratesOnce(t *testing.T) {
 	st.Close()
 	st = open(t, path)
 	defer st.Close()
-	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Errorf("schema version = %d, %v; want 2", v, err)
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 3 {
+		t.Errorf("schema version = %d, %v; want 3", v, err)
 	}
 	scans, err := st.Scans(ctx, history.Window{})
 	if err != nil || len(scans) != 1 {
@@ -135,8 +135,8 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
-// TestUpgradeFromVersion1 opens a history written before scan details
-// existed: it gains the table, keeps its scans, and those scans have no detail.
+// TestUpgradeFromVersion1 opens a history written before scan details and
+// outcomes existed: it gains the tables, keeps its scans, and those scans have no detail.
 func TestUpgradeFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "history.db")
@@ -150,14 +150,18 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`DROP TABLE scan_details; DELETE FROM schema_migrations WHERE version = 2`); err != nil {
+	if _, err := db.Exec(`DROP TABLE scan_details; DROP TABLE scan_outcomes; DELETE FROM schema_migrations WHERE version >= 2`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	st = open(t, path)
 	defer st.Close()
-	if v, err := st.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Errorf("schema version after upgrade = %d, %v; want 2", v, err)
+	if v, err := st.SchemaVersion(ctx); err != nil || v != 3 {
+		t.Errorf("schema version after upgrade = %d, %v; want 3", v, err)
+	}
+	// A scan recorded before outcomes were kept is read from its result rows.
+	if o, err := st.Outcomes(ctx, id); err != nil || len(o.Items) != 1 || o.Rules[o.Items[0].Rule] != "cmk-required" || o.Items[0].Status != rules.Fail {
+		t.Errorf("outcomes of a scan recorded before the upgrade = %+v, %v", o, err)
 	}
 	if d, err := st.Detail(ctx, id); err != nil || d != nil {
 		t.Errorf("detail of a scan recorded before the upgrade = %v, %v; want nil, nil", d, err)
