@@ -9,7 +9,10 @@
 // Shapes are recognised by content, never by file name. Input is streamed:
 // one item is decoded at a time, so a large NDJSON file or a large envelope is
 // never held as one tree. Every resource, record and warning carries the file,
-// byte offset and line it was read at.
+// byte offset and line it was read at; lines are counted in the same single
+// pass that decodes the input (see lineCounter), so stdin gets them too.
+// Malformed input is a *PositionError; anything read but not usable is a
+// warning, never silently dropped.
 package input
 
 import (
@@ -106,6 +109,8 @@ type PositionError struct {
 	Err    error
 }
 
+// Error renders the error as FILE:LINE (byte OFFSET): MESSAGE, the form
+// editors and CI logs link to.
 func (e *PositionError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d (byte %d): %v", e.File, e.Line, e.Offset, e.Err)
@@ -113,4 +118,5 @@ func (e *PositionError) Error() string {
 	return fmt.Sprintf("%s (byte %d): %v", e.File, e.Offset, e.Err)
 }
 
+// Unwrap returns the underlying error, for errors.Is and errors.As.
 func (e *PositionError) Unwrap() error { return e.Err }
