@@ -43,28 +43,37 @@ func Relevant(typ string) bool {
 // Builder collects resources from any number of sources and links them into an
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
-	resources []*Resource
-	byID      map[string]int
-	header    *Header
-	audit     []*AuditRecord
-	warnings  []Warning
-	stats     Stats
+	resources  []*Resource
+	byID       map[string]int
+	principals map[string]string // managed identity object id → resource id, from every resource read
+	header     *Header
+	audit      []*AuditRecord
+	warnings   []Warning
+	stats      Stats
+	duplicates int
+	firstDup   string
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{byID: map[string]int{}} }
+func NewBuilder() *Builder { return &Builder{byID: map[string]int{}, principals: map[string]string{}} }
 
-// Add adds a resource. Resources of types no rule reads are only counted. A
-// resource given twice (the same id in two inputs) keeps its later copy.
+// Add adds a resource. Resources of types no rule reads are only counted,
+// after their managed identities are noted (a VM's identity holding key
+// permissions is still a workload identity). A resource given twice (the same
+// id in two inputs) keeps its later copy; Build says how many were replaced.
 func (b *Builder) Add(r *Resource) {
 	b.stats.Resources++
 	r.Type = Lower(r.Type)
+	notePrincipals(b.principals, r)
 	if !Relevant(r.Type) {
 		b.stats.Skipped++
 		return
 	}
 	k := r.Key()
 	if i, ok := b.byID[k]; ok {
+		if b.duplicates++; b.firstDup == "" {
+			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
+		}
 		b.resources[i] = r
 		return
 	}
@@ -100,7 +109,10 @@ func (b *Builder) Build() *Estate {
 		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
 		byID: make(map[string]*Resource, len(b.resources)), vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
 		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
-		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: map[string]string{},
+		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: b.principals,
+	}
+	if b.duplicates > 0 {
+		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
 	}
 	for _, r := range b.resources {
 		e.byID[r.Key()] = r
@@ -108,7 +120,6 @@ func (b *Builder) Build() *Estate {
 	placeholders := e.addPlaceholders(b.resources)
 	var keys, diags, subs, topics []*Resource
 	for _, r := range b.resources {
-		e.notePrincipals(r)
 		switch r.Type {
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
 			v := newVault(r)
@@ -309,16 +320,17 @@ func vaultKey(hsm bool, name string) string {
 	return "kv:" + name
 }
 
-func (e *Estate) notePrincipals(r *Resource) {
+// notePrincipals records the object ids of a resource's managed identities.
+func notePrincipals(m map[string]string, r *Resource) {
 	if r.Identity == nil {
 		return
 	}
 	if r.Identity.PrincipalID != "" {
-		e.miPrincipals[r.Identity.PrincipalID] = r.ID
+		m[r.Identity.PrincipalID] = r.ID
 	}
 	for _, u := range r.Identity.UserAssigned {
 		if u.PrincipalID != "" {
-			e.miPrincipals[u.PrincipalID] = u.ResourceID
+			m[u.PrincipalID] = u.ResourceID
 		}
 	}
 }

@@ -318,3 +318,17 @@ func TestTrimmedDiskAndForeignKeyHost(t *testing.T) {
 		t.Errorf("cosmos-int: ParseErr %q Unresolved %q; want unresolved, not malformed", ref.ParseErr, ref.Unresolved)
 	}
 }
+
+// Resources no rule reads still tell which object ids are managed identities,
+// and a resource given twice is reported, not replaced silently.
+func TestBuilderNotesIdentitiesAndDuplicates(t *testing.T) {
+	vm := `{"id": "` + tSub + `/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines/vm1",
+	        "identity": {"type": "SystemAssigned", "principalId": "EEEEEEEE-0000-0000-0000-000000000001"}, "properties": {}}`
+	e := testEstate(t, vm, rbacVault, rbacVault)
+	if e.Stats.Skipped != 1 || !e.ManagedIdentityPrincipal("eeeeeeee-0000-0000-0000-000000000001") {
+		t.Errorf("skipped %d; the VM's identity should be known as a managed identity", e.Stats.Skipped)
+	}
+	if len(e.Vaults) != 1 || len(e.Warnings) != 1 || !strings.Contains(e.Warnings[0].Message, "1 resources were given more than once") {
+		t.Errorf("vaults %d, warnings %v; want one vault and one warning about the duplicate", len(e.Vaults), e.Warnings)
+	}
+}
