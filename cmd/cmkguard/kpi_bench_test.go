@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/history"
 	"github.com/cmkguard/cmkguard/internal/history/postgres/pgtest"
@@ -68,9 +70,6 @@ func BenchmarkKPI(b *testing.B) {
 				recording += time.Since(start)
 			}
 			st.Close()
-			if fi, err := os.Stat(db); err == nil {
-				b.ReportMetric(float64(fi.Size())/(1<<20), "db-MiB")
-			}
 			var out bytes.Buffer
 			for b.Loop() {
 				out.Reset()
@@ -79,8 +78,32 @@ func BenchmarkKPI(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(recording.Milliseconds())/scans, "record-ms/scan")
+			b.ReportMetric(float64(dbSize(b, db))/(1<<20), "db-MiB")
 		})
 	}
+}
+
+// dbSize is the size of the history: the SQLite file, or the tables and
+// indexes of the PostgreSQL schema.
+func dbSize(b *testing.B, db string) int64 {
+	if !strings.HasPrefix(db, "postgres") {
+		fi, err := os.Stat(db)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return fi.Size()
+	}
+	conn, err := pgx.Connect(context.Background(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	if err := conn.QueryRow(context.Background(), `SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c
+		JOIN pg_namespace ns ON ns.oid = c.relnamespace WHERE ns.nspname = current_schema() AND c.relkind = 'r'`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // benchAudit makes the audit records scan i is given: 1,000 a scan, the first
