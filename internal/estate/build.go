@@ -446,6 +446,11 @@ func (e *Estate) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
 			out.Rotate = true
 			out.RotateAfterCreate = dur("trigger.timeaftercreate", o)
 			out.RotateBeforeExpiry = dur("trigger.timebeforeexpiry", o)
+			for _, t := range []string{"trigger.timeaftercreate", "trigger.timebeforeexpiry"} {
+				if s := strings.TrimSpace(o.Str(t)); s != "" {
+					out.RotateTriggers = append(out.RotateTriggers, s)
+				}
+			}
 		case "notify":
 			out.Notify = true
 		}

@@ -234,6 +234,9 @@ type RotationPolicy struct {
 	RotateAfterCreate  Duration // zero when absent
 	RotateBeforeExpiry Duration
 	ExpiryTime         Duration // expiry applied to new versions
+	// RotateTriggers are the rotate actions' trigger durations as written, so
+	// that a trigger that does not parse can be told from a missing one.
+	RotateTriggers []string
 }
 
 // RoleAssignment is an Azure RBAC role assignment.

@@ -129,25 +129,6 @@ func rotateTriggerText(rp *estate.RotationPolicy) string {
 	return ""
 }
 
-// rawRotateTriggers returns the trigger durations written on the rotate
-// lifetime actions, as written, so that an unparsable one can be told from a
-// missing one.
-func rawRotateTriggers(k *estate.Key) []string {
-	var out []string
-	for _, a := range k.Props.List("rotationpolicy.lifetimeactions") {
-		o, ok := a.(estate.Object)
-		if !ok || !strings.EqualFold(strings.TrimSpace(o.Str("action.type")), "rotate") {
-			continue
-		}
-		for _, t := range []string{"trigger.timeaftercreate", "trigger.timebeforeexpiry"} {
-			if s := strings.TrimSpace(o.Str(t)); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // userIDs lists the ids of the workloads that use the key.
 func userIDs(ws []*estate.Workload) []string {
 	out := make([]string, 0, len(ws))

@@ -92,7 +92,7 @@ func rotationDue(env *Env, k *estate.Key) (due rotationDate, unknown string) {
 	case !rp.RotateBeforeExpiry.IsZero():
 		return fallback("the rotate action fires " + rp.RotateBeforeExpiry.String() + " before expiry, but neither the policy's expiryTime nor the key's exp is set")
 	}
-	if raw := rawRotateTriggers(k); len(raw) > 0 {
+	if raw := rp.RotateTriggers; len(raw) > 0 {
 		return rotationDate{}, fmt.Sprintf("the rotate action's trigger %q is not an ISO-8601 duration, so the rotation interval cannot be told", raw[0])
 	}
 	return fallback("the rotate action has no trigger")

@@ -45,7 +45,7 @@ var keyRotationPolicy = &Rule{
 				ev = append(ev, "trigger", trigger)
 				return Passf(ev, "the rotation policy rotates automatically (%s)%s", trigger, disabledNote(k))
 			}
-			if raw := rawRotateTriggers(k); len(raw) > 0 {
+			if raw := rp.RotateTriggers; len(raw) > 0 {
 				ev = append(ev, "trigger", strings.Join(raw, ", "))
 				return Unknownf(ev, "the rotate action's trigger %q is not an ISO-8601 duration, so when it fires cannot be told", raw[0])
 			}
