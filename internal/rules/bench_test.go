@@ -1,0 +1,38 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/estategen"
+	"github.com/cmkguard/cmkguard/internal/input"
+	"github.com/cmkguard/cmkguard/internal/policy"
+)
+
+// benchEstate reads and builds a generated enterprise estate of n resources.
+func benchEstate(b *testing.B, n int) *estate.Estate {
+	b.Helper()
+	bld := estate.NewBuilder()
+	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(n, 1)), bld); err != nil {
+		b.Fatal(err)
+	}
+	return bld.Build()
+}
+
+// BenchmarkEvaluate runs the catalog over a generated enterprise estate
+// (100,000 resources unless CMKGUARD_BENCH_N says otherwise): the evaluate
+// stage of a scan alone.
+//
+//	CMKGUARD_BENCH_N=1000000 go test -run '^$' -bench Evaluate -benchmem ./internal/rules
+func BenchmarkEvaluate(b *testing.B) {
+	e := benchEstate(b, estategen.BenchSize(100000))
+	p := policy.Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		if ev := Evaluate(e, p, fixtureNow, Catalog()); len(ev.Results) == 0 {
+			b.Fatal("no results")
+		}
+	}
+}
