@@ -44,4 +44,7 @@ func BenchmarkWriteJSON(b *testing.B) {
 // countingWriter counts and discards what is written.
 type countingWriter struct{ n int64 }
 
-func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return io.Discard.Write(p) }
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	return io.Discard.Write(p)
+}
