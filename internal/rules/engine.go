@@ -14,8 +14,9 @@ import (
 type Evaluation struct {
 	Results []Result
 	Summary Summary
-	// InScope holds the lower-case ids of the workloads whose classification
-	// requires a customer-managed key: the compliance KPI's scope.
+	// InScope maps the lower-case id of every workload whose classification
+	// requires a customer-managed key (the compliance KPI's scope) to whether
+	// it is compliant: no failing or unknown per-workload cmk-* result.
 	InScope map[string]bool
 	// Notes are things the user should know that are not results: waivers that
 	// expired or matched nothing.

@@ -56,12 +56,12 @@ func summarize(e *estate.Estate, env *Env, results []Result) (Summary, map[strin
 	inScope := map[string]bool{}
 	for _, w := range e.Workloads {
 		if RequiresCMK(env.Policy, w) {
-			inScope[w.Key()] = true
+			inScope[w.Key()] = !blocked[w.Key()]
 		}
 	}
-	for id := range inScope {
+	for _, compliant := range inScope {
 		s.InScope++
-		if !blocked[id] {
+		if compliant {
 			s.Compliant++
 		}
 	}
