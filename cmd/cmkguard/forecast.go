@@ -11,6 +11,7 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/impact"
 	"github.com/cmkguard/cmkguard/internal/policy"
+	"github.com/cmkguard/cmkguard/internal/report"
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
@@ -80,7 +81,7 @@ func writeForecastTable(w io.Writer, fc *impact.Forecast) error {
 		if !k.Enabled {
 			key += " (disabled)"
 		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", k.When.Format(time.DateOnly), k.DaysLeft, k.Event, clean(key), clean(deps))
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", k.When.Format(time.DateOnly), k.DaysLeft, k.Event, report.Clean(key), report.Clean(deps))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -92,12 +93,12 @@ func writeForecastTable(w io.Writer, fc *impact.Forecast) error {
 		if l.Status != string(rules.Fail) {
 			status = " [" + l.Status + "]"
 		}
-		fmt.Fprintf(&b, "  %s%s: %s\n", clean(l.Workload.Name), status, clean(l.Reason))
+		fmt.Fprintf(&b, "  %s%s: %s\n", report.Clean(l.Workload.Name), status, report.Clean(l.Reason))
 	}
 
 	fmt.Fprintf(&b, "\nWorkloads whose key vault firewall blocks the service (%d)\n", len(fc.Blocked))
 	for _, x := range fc.Blocked {
-		fmt.Fprintf(&b, "  %s (%s) → %s: %s\n", clean(x.Workload.Name), clean(x.Service), clean(x.Vault.Name), clean(x.Reason))
+		fmt.Fprintf(&b, "  %s (%s) → %s: %s\n", report.Clean(x.Workload.Name), report.Clean(x.Service), report.Clean(x.Vault.Name), report.Clean(x.Reason))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

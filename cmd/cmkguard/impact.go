@@ -15,6 +15,7 @@ import (
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/impact"
 	"github.com/cmkguard/cmkguard/internal/input"
+	"github.com/cmkguard/cmkguard/internal/report"
 )
 
 // estateFlags are the input flags impact and forecast share with scan.
@@ -130,9 +131,9 @@ func newImpactCmd() *cobra.Command {
 // writeImpactTable renders the blast radius for a terminal.
 func writeImpactTable(w io.Writer, im *impact.Impact) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Key %s", clean(im.Key))
+	fmt.Fprintf(&b, "Key %s", report.Clean(im.Key))
 	if im.Version != "" {
-		fmt.Fprintf(&b, " (version %s asked; workloads on any version are listed)", clean(im.Version))
+		fmt.Fprintf(&b, " (version %s asked; workloads on any version are listed)", report.Clean(im.Version))
 	}
 	b.WriteString("\n")
 	if im.InSnapshot {
@@ -144,7 +145,7 @@ func writeImpactTable(w io.Writer, im *impact.Impact) error {
 		if im.Expires != nil {
 			exp = "expires " + im.Expires.Format(time.DateOnly)
 		}
-		fmt.Fprintf(&b, "  in the snapshot: %s, %s, %s\n", clean(im.KeyID), state, exp)
+		fmt.Fprintf(&b, "  in the snapshot: %s, %s, %s\n", report.Clean(im.KeyID), state, exp)
 	} else {
 		b.WriteString("  the key itself is not in the snapshot\n")
 	}
@@ -153,10 +154,10 @@ func writeImpactTable(w io.Writer, im *impact.Impact) error {
 		kind = "Managed HSM"
 	}
 	if im.Vault.InSnapshot {
-		fmt.Fprintf(&b, "%s %s: soft delete %s (%d days), purge protection %s\n", kind, clean(im.Vault.Name),
+		fmt.Fprintf(&b, "%s %s: soft delete %s (%d days), purge protection %s\n", kind, report.Clean(im.Vault.Name),
 			onOff(*im.Vault.SoftDelete), im.Vault.RetentionDays, onOff(*im.Vault.PurgeProtection))
 	} else {
-		fmt.Fprintf(&b, "%s %s: not in the snapshot (soft delete and purge protection unknown)\n", kind, clean(im.Vault.Name))
+		fmt.Fprintf(&b, "%s %s: not in the snapshot (soft delete and purge protection unknown)\n", kind, report.Clean(im.Vault.Name))
 	}
 
 	fmt.Fprintf(&b, "\nWorkloads that depend on the key (%d)\n", len(im.Workloads))
@@ -173,7 +174,7 @@ func writeImpactTable(w io.Writer, im *impact.Impact) error {
 		if len(d.Via) > 0 {
 			via = lastNames(d.Via)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", clean(d.Service), clean(d.Name), clean(version), clean(d.Identity.Label), clean(via))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", report.Clean(d.Service), report.Clean(d.Name), report.Clean(version), report.Clean(d.Identity.Label), report.Clean(via))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -181,7 +182,7 @@ func writeImpactTable(w io.Writer, im *impact.Impact) error {
 	if len(im.DiskEncryptionSets) > 0 {
 		fmt.Fprintf(&b, "\nDisk encryption sets holding the key (%d)\n", len(im.DiskEncryptionSets))
 		for _, h := range im.DiskEncryptionSets {
-			fmt.Fprintf(&b, "  %s — %s; serves %d workload(s)\n", clean(h.Name), clean(h.Identity.Label), len(h.Users))
+			fmt.Fprintf(&b, "  %s — %s; serves %d workload(s)\n", report.Clean(h.Name), report.Clean(h.Identity.Label), len(h.Users))
 		}
 	}
 	if len(im.Identities) > 0 {
@@ -191,14 +192,14 @@ func writeImpactTable(w io.Writer, im *impact.Impact) error {
 			if principal == "" {
 				principal = "principal unknown"
 			}
-			fmt.Fprintf(&b, "  %s (%s) for %s\n", clean(id.Label), clean(principal), clean(lastNames(id.UsedBy)))
+			fmt.Fprintf(&b, "  %s (%s) for %s\n", report.Clean(id.Label), report.Clean(principal), report.Clean(lastNames(id.UsedBy)))
 		}
 	}
 	b.WriteString("\nWhat happens if the key is\n")
 	for _, c := range im.Consequences {
-		fmt.Fprintf(&b, "  %-8s %s", c.Action+":", clean(c.Effect))
+		fmt.Fprintf(&b, "  %-8s %s", c.Action+":", report.Clean(c.Effect))
 		if c.Recovery != "" {
-			fmt.Fprintf(&b, " Recovery: %s", clean(c.Recovery))
+			fmt.Fprintf(&b, " Recovery: %s", report.Clean(c.Recovery))
 		}
 		fmt.Fprintf(&b, " [reversible: %s]\n", c.Reversible)
 	}
@@ -220,15 +221,4 @@ func lastNames(ids []string) string {
 		names[i] = lastName(id)
 	}
 	return strings.Join(names, ", ")
-}
-
-// clean replaces control characters, so that names from the snapshot cannot
-// move the cursor or recolour the terminal.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cmkguard/cmkguard/internal/report"
 )
 
 // WriteJSON writes the KPIs as one indented JSON document.
@@ -193,19 +195,19 @@ func WriteTable(w io.Writer, k *KPIs) error {
 	if len(k.BlockedAttemptsByVault) > 0 {
 		b.WriteString("\nBlocked attempts by vault\n")
 		for _, v := range k.BlockedAttemptsByVault {
-			fmt.Fprintf(&b, "  %6d  %s\n", v.Count, clean(v.Vault))
+			fmt.Fprintf(&b, "  %6d  %s\n", v.Count, report.Clean(v.Vault))
 		}
 	}
 	if len(k.ComplianceBySubscription) > 0 {
 		b.WriteString("\nCompliance by subscription (latest scan)\n")
 		for _, s := range k.ComplianceBySubscription {
-			fmt.Fprintf(&b, "  %6s  %d of %d  %s\n", pct(&s.CompliancePercent), s.Compliant, s.InScope, clean(s.Subscription))
+			fmt.Fprintf(&b, "  %6s  %d of %d  %s\n", pct(&s.CompliancePercent), s.Compliant, s.InScope, report.Clean(s.Subscription))
 		}
 	}
 	if len(k.ComplianceByRule) > 0 {
 		b.WriteString("\nCompliance by rule (latest scan: pass or waived, of all results)\n")
 		for _, r := range k.ComplianceByRule {
-			fmt.Fprintf(&b, "  %6s  %-26s %d pass, %d fail, %d unknown, %d waived\n", pct(r.CompliancePercent), clean(r.Rule), r.Pass, r.Fail, r.Unknown, r.Waived)
+			fmt.Fprintf(&b, "  %6s  %-26s %d pass, %d fail, %d unknown, %d waived\n", pct(r.CompliancePercent), report.Clean(r.Rule), r.Pass, r.Fail, r.Unknown, r.Waived)
 		}
 	}
 	if len(k.OpenEpisodes) > 0 {
@@ -217,7 +219,7 @@ func WriteTable(w io.Writer, k *KPIs) error {
 			} else if e.LastStatus != "fail" {
 				note = " — now " + string(e.LastStatus)
 			}
-			fmt.Fprintf(&b, "  %6sd  %-26s %s%s\n", num(e.AgeDays), clean(e.Rule), clean(e.Resource), note)
+			fmt.Fprintf(&b, "  %6sd  %-26s %s%s\n", num(e.AgeDays), report.Clean(e.Rule), report.Clean(e.Resource), note)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -254,15 +256,4 @@ func orNaN(v *float64) float64 {
 		return math.NaN()
 	}
 	return *v
-}
-
-// clean replaces control characters so that a stored name cannot move the
-// cursor or recolour the terminal.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return '?'
-		}
-		return r
-	}, s)
 }

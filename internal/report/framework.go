@@ -87,11 +87,11 @@ func (v *FrameworkView) Title() string { return v.Name + " " + v.Version }
 // writeFrameworkTable writes the control view as a terminal table.
 func writeFrameworkTable(w io.Writer, v *FrameworkView) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%s — results by control\n", clean(v.Title()))
+	fmt.Fprintf(&b, "\n%s — results by control\n", Clean(v.Title()))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONTROL\tSTATUS\tPASS\tFAIL\tUNKNOWN\tWAIVED\tTITLE")
 	for _, c := range v.Controls {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", clean(c.ID), c.Status, c.Pass, c.Fail, c.Unknown, c.Waived, clean(c.Title))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", Clean(c.ID), c.Status, c.Pass, c.Fail, c.Unknown, c.Waived, Clean(c.Title))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -39,7 +39,7 @@ func writeSince(b *strings.Builder, s *SinceLastScan) {
 				fmt.Fprintf(b, "  %s … and %d more\n", mark, len(fs)-i)
 				break
 			}
-			fmt.Fprintf(b, "  %s %-26s %s\n", mark, clean(f.Rule), clean(f.Resource))
+			fmt.Fprintf(b, "  %s %-26s %s\n", mark, Clean(f.Rule), Clean(f.Resource))
 		}
 	}
 	ids := func(mark string, list []string) {
@@ -48,7 +48,7 @@ func writeSince(b *strings.Builder, s *SinceLastScan) {
 				fmt.Fprintf(b, "  %s … and %d more\n", mark, len(list)-i)
 				break
 			}
-			fmt.Fprintf(b, "  %s %s\n", mark, clean(id))
+			fmt.Fprintf(b, "  %s %s\n", mark, Clean(id))
 		}
 	}
 	findings("newly failing", s.NewlyFailing)

@@ -63,7 +63,7 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 	var b strings.Builder
 	for _, g := range groups {
 		fmt.Fprintf(&b, "%s %s %s\n", paint(statusColor[g.worst]+"\x1b[1m", fmt.Sprintf("%-7s", strings.ToUpper(string(g.worst)))),
-			paint("\x1b[1m", clean(g.id)), paint("\x1b[2m", "("+clean(g.typ)+")"))
+			paint("\x1b[1m", Clean(g.id)), paint("\x1b[2m", "("+Clean(g.typ)+")"))
 		slices.SortStableFunc(g.results, func(a, b rules.Result) int {
 			return cmp.Or(cmp.Compare(statusRank[a.Status], statusRank[b.Status]), cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Rule, b.Rule))
 		})
@@ -73,9 +73,9 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 				passed++
 				continue
 			}
-			msg := clean(res.Message)
+			msg := Clean(res.Message)
 			if res.Status == rules.Waived {
-				msg += " — waived: " + clean(res.WaiverReason) + " (until " + res.WaiverExpires + ")"
+				msg += " — waived: " + Clean(res.WaiverReason) + " (until " + res.WaiverExpires + ")"
 			}
 			fmt.Fprintf(&b, "  %s %-8s %-26s %s\n", paint(statusColor[res.Status], statusMark[res.Status]), res.Severity, res.Rule, msg)
 		}
@@ -93,7 +93,7 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 		paint(statusColor[rules.Unknown], fmt.Sprint(s.Unknown)), paint(statusColor[rules.Waived], fmt.Sprint(s.Waived)),
 		s.CompliancePercent, s.Compliant, s.InScope)
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "note: %s\n", clean(n))
+		fmt.Fprintf(&b, "note: %s\n", Clean(n))
 	}
 	writeSince(&b, r.SinceLastScan)
 	if len(r.Warnings) > 0 {
@@ -103,9 +103,9 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 	return err
 }
 
-// clean replaces control characters, so that a resource name or tag cannot
-// move the cursor or recolour the terminal.
-func clean(s string) string {
+// Clean replaces control characters, so that a resource name or tag cannot
+// move the cursor or recolour the terminal. Every terminal renderer uses it.
+func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return '?'
