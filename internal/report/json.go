@@ -1,22 +1,580 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
 
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
+// The JSON report is written by hand rather than by encoding/json: a large
+// estate has millions of results, and reflection over them, the whole
+// document held in memory, and the copy indentation makes cost more than the
+// scan itself. The bytes are exactly those of an encoding/json Encoder with
+// SetIndent("", "  ") (HTML characters escaped, map keys sorted, floats as
+// ES6 numbers); json_test.go holds the encoders to that. Values of types the
+// hand encoder does not know (evidence is map[string]any) fall back to
+// encoding/json, indented in place.
+
 // WriteJSON writes the report as one indented JSON document.
 func WriteJSON(w io.Writer, r *Report) error {
-	if r.Results == nil {
-		r.Results = []rules.Result{}
+	e := newJSONEncoder(w)
+	e.reportHead(r)
+	e.b = append(e.b, "\n  \"results\": ["...)
+	for i := range r.Results {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.b = append(e.b, "\n    "...)
+		e.result(&r.Results[i])
+		e.flushIfFull()
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("write JSON report: %w", err)
+	if len(r.Results) > 0 {
+		e.b = append(e.b, "\n  "...)
 	}
-	return nil
+	e.b = append(e.b, ']')
+	e.reportTail(r)
+	return e.finish()
+}
+
+// WriteJSONStreamed writes the report as WriteJSON does, except that the
+// elements of "results" are not taken from r.Results but copied from results:
+// n elements made by AppendJSONResult, separated by ",\n    " (the separator
+// and indentation WriteJSON puts between them). A scan that spools its
+// results this way never holds them all in memory.
+func WriteJSONStreamed(w io.Writer, r *Report, results io.Reader, n int) error {
+	e := newJSONEncoder(w)
+	e.reportHead(r)
+	e.b = append(e.b, "\n  \"results\": ["...)
+	if n > 0 {
+		e.b = append(e.b, "\n    "...)
+		if err := e.flush(); err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, results); err != nil {
+			return fmt.Errorf("write JSON report: %w", err)
+		}
+		e.b = append(e.b, "\n  "...)
+	}
+	e.b = append(e.b, ']')
+	e.reportTail(r)
+	return e.finish()
+}
+
+// JSONResultSeparator goes between two results made by AppendJSONResult in
+// the stream WriteJSONStreamed copies.
+const JSONResultSeparator = ",\n    "
+
+// AppendJSONResult appends one result as it appears in the results array of
+// the JSON report (its first line unindented, the rest indented for its
+// place in the document). It fails on values encoding/json refuses, such as
+// a NaN in the evidence.
+func AppendJSONResult(b []byte, r *rules.Result) ([]byte, error) {
+	e := jsonEncoder{b: b}
+	e.result(r)
+	return e.b, e.err
+}
+
+// ResultEncoder appends results as AppendJSONResult does, reusing its
+// scratch space from one result to the next.
+type ResultEncoder struct{ e jsonEncoder }
+
+// Append appends r to b as AppendJSONResult does.
+func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
+	re.e.b, re.e.err = b, nil
+	re.e.result(r)
+	b, re.e.b = re.e.b, nil
+	return b, re.e.err
+}
+
+// jsonEncoder appends JSON to b and hands it to w in large pieces.
+type jsonEncoder struct {
+	w    io.Writer
+	b    []byte
+	err  error
+	keys []string // a stack of map keys being written
+}
+
+func newJSONEncoder(w io.Writer) *jsonEncoder {
+	return &jsonEncoder{w: w, b: make([]byte, 0, 64<<10)}
+}
+
+func (e *jsonEncoder) flush() error {
+	if e.err == nil && len(e.b) > 0 {
+		if _, err := e.w.Write(e.b); err != nil {
+			e.err = fmt.Errorf("write JSON report: %w", err)
+		}
+	}
+	e.b = e.b[:0]
+	return e.err
+}
+
+func (e *jsonEncoder) flushIfFull() {
+	if len(e.b) >= 48<<10 {
+		e.flush()
+	}
+}
+
+func (e *jsonEncoder) finish() error {
+	e.b = append(e.b, "\n}\n"...)
+	return e.flush()
+}
+
+// fail records the first encoding error.
+func (e *jsonEncoder) fail(err error) {
+	if e.err == nil {
+		e.err = fmt.Errorf("write JSON report: %w", err)
+	}
+}
+
+// Indentation: member and element lines of a value at depth d are indented by
+// d+1 times two spaces.
+const spaces = "                                                                "
+
+func (e *jsonEncoder) newline(depth int) {
+	e.b = append(e.b, '\n')
+	for n := 2 * depth; n > 0; {
+		k := min(n, len(spaces))
+		e.b = append(e.b, spaces[:k]...)
+		n -= k
+	}
+}
+
+// members writes the members of an object at depth: key writes a member's
+// name, and the value follows.
+type members struct {
+	e     *jsonEncoder
+	depth int
+	n     int
+}
+
+func (e *jsonEncoder) open(depth int) members {
+	e.b = append(e.b, '{')
+	return members{e: e, depth: depth}
+}
+
+// key starts a member.
+func (m *members) key(name string) *jsonEncoder {
+	if m.n > 0 {
+		m.e.b = append(m.e.b, ',')
+	}
+	m.n++
+	m.e.newline(m.depth + 1)
+	m.e.b = appendJSONString(m.e.b, name)
+	m.e.b = append(m.e.b, ':', ' ')
+	return m.e
+}
+
+func (m *members) close() {
+	if m.n > 0 {
+		m.e.newline(m.depth)
+	}
+	m.e.b = append(m.e.b, '}')
+}
+
+func (m *members) str(name, v string) { m.key(name).str(v) }
+
+func (m *members) strOmit(name, v string) {
+	if v != "" {
+		m.key(name).str(v)
+	}
+}
+
+func (m *members) integer(name string, v int) { m.key(name).b = strconv.AppendInt(m.e.b, int64(v), 10) }
+
+func (m *members) boolean(name string, v bool) { m.key(name).b = strconv.AppendBool(m.e.b, v) }
+
+func (m *members) strs(name string, v []string) { m.key(name).strs(v, m.depth+1) }
+
+func (m *members) strsOmit(name string, v []string) {
+	if len(v) > 0 {
+		m.strs(name, v)
+	}
+}
+
+func (e *jsonEncoder) str(s string) { e.b = appendJSONString(e.b, s) }
+
+// strs writes a list of strings at depth; nil is null.
+func (e *jsonEncoder) strs(v []string, depth int) {
+	if v == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i, s := range v {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.newline(depth + 1)
+		e.b = appendJSONString(e.b, s)
+	}
+	if len(v) > 0 {
+		e.newline(depth)
+	}
+	e.b = append(e.b, ']')
+}
+
+// strMap writes a map of strings at depth, keys sorted; nil is null.
+func (e *jsonEncoder) strMap(v map[string]string, depth int) {
+	if v == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	m := e.open(depth)
+	for _, k := range sortedNames(v) {
+		m.str(k, v[k])
+	}
+	m.close()
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// time writes a time as time.Time's MarshalJSON does.
+func (e *jsonEncoder) time(t time.Time) {
+	b, err := t.MarshalJSON()
+	if err != nil {
+		e.fail(err)
+		return
+	}
+	e.b = append(e.b, b...)
+}
+
+// value writes an evidence value at depth: the types rules use directly,
+// anything else through encoding/json.
+func (e *jsonEncoder) value(v any, depth int) {
+	switch x := v.(type) {
+	case nil:
+		e.b = append(e.b, "null"...)
+	case string:
+		e.b = appendJSONString(e.b, x)
+	case bool:
+		e.b = strconv.AppendBool(e.b, x)
+	case int:
+		e.b = strconv.AppendInt(e.b, int64(x), 10)
+	case int64:
+		e.b = strconv.AppendInt(e.b, x, 10)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			e.fallback(v, depth)
+			return
+		}
+		e.b = appendJSONFloat(e.b, x)
+	case []string:
+		e.strs(x, depth)
+	case map[string]string:
+		e.strMap(x, depth)
+	case map[string]any:
+		if x == nil {
+			e.b = append(e.b, "null"...)
+			return
+		}
+		// The sorted keys go on a stack shared by nested maps, so that
+		// the millions of small evidence maps allocate nothing here.
+		base := len(e.keys)
+		for k := range x {
+			e.keys = append(e.keys, k)
+		}
+		slices.Sort(e.keys[base:])
+		m := e.open(depth)
+		for i := base; i < len(e.keys); i++ {
+			k := e.keys[i]
+			m.key(k).value(x[k], depth+1)
+		}
+		m.close()
+		e.keys = e.keys[:base]
+	case []any:
+		list(e, x, depth, func(v any) { e.value(v, depth+1) })
+	case []map[string]any:
+		list(e, x, depth, func(v map[string]any) { e.value(v, depth+1) })
+	case []map[string]string:
+		list(e, x, depth, func(v map[string]string) { e.strMap(v, depth+1) })
+	default:
+		e.fallback(v, depth)
+	}
+}
+
+// list writes a list at depth, each element by elem; nil is null.
+func list[T any](e *jsonEncoder, v []T, depth int, elem func(T)) {
+	if v == nil {
+		e.b = append(e.b, "null"...)
+		return
+	}
+	e.b = append(e.b, '[')
+	for i := range v {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.newline(depth + 1)
+		elem(v[i])
+	}
+	if len(v) > 0 {
+		e.newline(depth)
+	}
+	e.b = append(e.b, ']')
+}
+
+// fallback writes v at depth with encoding/json, indented for its place.
+func (e *jsonEncoder) fallback(v any, depth int) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		e.fail(err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, indentOf(depth), "  "); err != nil {
+		e.fail(err)
+		return
+	}
+	e.b = append(e.b, buf.Bytes()...)
+}
+
+func indentOf(depth int) string {
+	s := ""
+	for range depth {
+		s += "  "
+	}
+	return s
+}
+
+// reportHead writes the report's members before "results".
+func (e *jsonEncoder) reportHead(r *Report) {
+	m := e.open(0)
+	m.str("schemaVersion", r.SchemaVersion)
+	t := m.key("tool").open(1)
+	t.str("name", r.Tool.Name)
+	t.str("version", r.Tool.Version)
+	t.close()
+	m.key("scannedAt").time(r.ScannedAt)
+	m.strsOmit("inputs", r.Inputs)
+	m.integer("resourcesRead", r.ResourcesRead)
+	s := m.key("summary").open(1)
+	s.integer("resources", r.Summary.Resources)
+	s.integer("results", r.Summary.Results)
+	s.integer("pass", r.Summary.Pass)
+	s.integer("fail", r.Summary.Fail)
+	s.integer("unknown", r.Summary.Unknown)
+	s.integer("waived", r.Summary.Waived)
+	s.integer("inScope", r.Summary.InScope)
+	s.integer("compliant", r.Summary.Compliant)
+	s.key("compliancePercent").value(r.Summary.CompliancePercent, 2)
+	s.close()
+	e.b = append(e.b, ',') // "results" follows
+}
+
+// reportTail writes the report's members after "results"; finish closes
+// the document.
+func (e *jsonEncoder) reportTail(r *Report) {
+	m := members{e: e, depth: 0, n: 1}
+	m.strsOmit("warnings", r.Warnings)
+	m.strsOmit("notes", r.Notes)
+	if r.SinceLastScan != nil {
+		m.key("sinceLastScan").fallback(r.SinceLastScan, 1)
+	}
+	if r.Context != nil {
+		m.key("context")
+		e.context(r.Context)
+	}
+	if r.Framework != nil {
+		m.key("framework").fallback(r.Framework, 1)
+	}
+}
+
+// result writes one result at depth 2 (an element of "results").
+func (e *jsonEncoder) result(r *rules.Result) {
+	m := e.open(2)
+	m.str("rule", r.Rule)
+	m.str("resource", r.Resource)
+	m.str("resourceType", r.ResourceType)
+	m.str("status", string(r.Status))
+	sev, _ := r.Severity.MarshalText()
+	m.str("severity", string(sev))
+	m.str("message", r.Message)
+	if len(r.Evidence) > 0 {
+		m.key("evidence").value(r.Evidence, 3)
+	}
+	m.strOmit("remediation", r.Remediation)
+	m.strsOmit("frameworks", r.Frameworks)
+	m.strOmit("waiverReason", r.WaiverReason)
+	m.strOmit("waiverExpires", r.WaiverExpires)
+	m.close()
+}
+
+// context writes the report context at depth 1.
+func (e *jsonEncoder) context(c *Context) {
+	m := e.open(1)
+	if len(c.Resources) > 0 {
+		list(m.key("resources"), c.Resources, 2, func(r Resource) {
+			o := e.open(3)
+			o.str("id", r.ID)
+			o.str("name", r.Name)
+			o.str("type", r.Type)
+			o.strOmit("service", r.Service)
+			o.strOmit("subscription", r.Subscription)
+			o.strOmit("resourceGroup", r.ResourceGroup)
+			o.strOmit("location", r.Location)
+			if len(r.Tags) > 0 {
+				o.key("tags").strMap(r.Tags, 4)
+			}
+			if r.Source != nil {
+				s := o.key("source").open(4)
+				s.str("file", r.Source.File)
+				if r.Source.Line != 0 {
+					s.integer("line", r.Source.Line)
+				}
+				s.close()
+			}
+			o.close()
+			e.flushIfFull()
+		})
+	}
+	if len(c.Keys) > 0 {
+		list(m.key("keys"), c.Keys, 2, func(k Key) {
+			o := e.open(3)
+			o.str("id", k.ID)
+			o.str("name", k.Name)
+			o.str("uri", k.URI)
+			o.str("vault", k.Vault)
+			o.boolean("enabled", k.Enabled)
+			if k.Expires != nil {
+				o.key("expires").time(*k.Expires)
+			}
+			o.strOmit("kty", k.Kty)
+			o.strsOmit("usedBy", k.UsedBy)
+			o.close()
+			e.flushIfFull()
+		})
+	}
+	if len(c.Vaults) > 0 {
+		list(m.key("vaults"), c.Vaults, 2, func(v Vault) {
+			o := e.open(3)
+			o.str("id", v.ID)
+			o.str("name", v.Name)
+			if v.HSM {
+				o.boolean("hsm", v.HSM)
+			}
+			o.boolean("softDelete", v.SoftDelete)
+			o.boolean("purgeProtection", v.PurgeProtection)
+			o.boolean("rbac", v.RBAC)
+			o.strOmit("publicNetworkAccess", v.PublicNetworkAccess)
+			o.strOmit("defaultAction", v.DefaultAction)
+			o.close()
+		})
+	}
+	if len(c.Chains) > 0 {
+		list(m.key("chains"), c.Chains, 2, func(ch Chain) {
+			o := e.open(3)
+			o.str("workload", ch.Workload)
+			o.strOmit("field", ch.Field)
+			o.strsOmit("via", ch.Via)
+			id := o.key("identity").open(4)
+			id.strOmit("kind", ch.Identity.Kind)
+			id.strOmit("label", ch.Identity.Label)
+			id.strOmit("resourceId", ch.Identity.ResourceID)
+			id.strOmit("principalId", ch.Identity.PrincipalID)
+			id.strOmit("problem", ch.Identity.Problem)
+			id.strOmit("unknown", ch.Identity.Unknown)
+			id.close()
+			o.strOmit("keyUri", ch.KeyURI)
+			o.strOmit("key", ch.Key)
+			o.strOmit("vault", ch.Vault)
+			o.strOmit("problem", ch.Problem)
+			o.close()
+			e.flushIfFull()
+		})
+	}
+	m.close()
+}
+
+// appendJSONFloat appends f as encoding/json writes a float64.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// jsonSafe marks the ASCII bytes a JSON string holds as they are.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// appendJSONString appends s as encoding/json writes a string with HTML
+// escaping on: <, > and & as \u003c, \u003e and \u0026; invalid UTF-8 as
+// \ufffd; U+2028 and U+2029 escaped.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -1,0 +1,188 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/estategen"
+	"github.com/cmkguard/cmkguard/internal/input"
+	"github.com/cmkguard/cmkguard/internal/policy"
+	"github.com/cmkguard/cmkguard/internal/rules"
+)
+
+// encodingJSON is what WriteJSON wrote before it was written by hand: the
+// report through an indented encoding/json Encoder, nil results as [].
+func encodingJSON(t *testing.T, r *Report) []byte {
+	t.Helper()
+	c := *r
+	if c.Results == nil {
+		c.Results = []rules.Result{}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&c); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// checkJSON compares WriteJSON and WriteJSONStreamed with encoding/json.
+func checkJSON(t *testing.T, name string, r *Report) {
+	t.Helper()
+	want := encodingJSON(t, r)
+	var got bytes.Buffer
+	if err := WriteJSON(&got, r); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%s: WriteJSON differs from encoding/json at byte %d:\n got %q\nwant %q", name, firstDiff(got.Bytes(), want),
+			around(got.Bytes(), firstDiff(got.Bytes(), want)), around(want, firstDiff(got.Bytes(), want)))
+	}
+	var spool []byte
+	for i := range r.Results {
+		if i > 0 {
+			spool = append(spool, JSONResultSeparator...)
+		}
+		var err error
+		if spool, err = AppendJSONResult(spool, &r.Results[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got.Reset()
+	if err := WriteJSONStreamed(&got, r, bytes.NewReader(spool), len(r.Results)); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%s: WriteJSONStreamed differs from encoding/json at byte %d", name, firstDiff(got.Bytes(), want))
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+func around(b []byte, i int) string { return string(b[max(0, i-60):min(len(b), i+60)]) }
+
+// fill sets every field reachable from v to a value that is not its zero
+// value (strings with characters JSON escapes, two elements in every list and
+// map), so that a field the hand encoder forgets shows up as a difference.
+func fill(v reflect.Value, depth int) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprintf("x<&>\"\\\n\u2028é\xff%d", depth))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int64:
+		if v.Type() == reflect.TypeFor[rules.Severity]() {
+			v.SetInt(int64(rules.High))
+			return
+		}
+		v.SetInt(int64(40 + depth))
+	case reflect.Float64:
+		v.SetFloat(12.5)
+	case reflect.Pointer:
+		if depth > 6 {
+			return
+		}
+		p := reflect.New(v.Type().Elem())
+		fill(p.Elem(), depth+1)
+		v.Set(p)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() {
+			v.Set(reflect.ValueOf(time.Date(2026, 12, 1, 10, 20, 30, 400, time.UTC)))
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i), depth+1)
+			}
+		}
+	case reflect.Slice:
+		if depth > 6 {
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), 2, 2)
+		for i := range 2 {
+			fill(s.Index(i), depth+1)
+		}
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		for _, k := range []string{"b-key", "a<key>"} {
+			e := reflect.New(v.Type().Elem()).Elem()
+			if e.Kind() == reflect.Interface {
+				e.Set(reflect.ValueOf(k + " value"))
+			} else {
+				fill(e, depth+1)
+			}
+			m.SetMapIndex(reflect.ValueOf(k), e)
+		}
+		v.Set(m)
+	}
+}
+
+// namedString is a type the hand encoder does not know.
+type namedString string
+
+// TestJSONMatchesEncodingJSON holds the hand-written JSON encoder to the bytes
+// encoding/json writes: for a report with every field set, an empty one,
+// evidence of every shape rules use and some they do not, and the report of a
+// generated estate.
+func TestJSONMatchesEncodingJSON(t *testing.T) {
+	full := &Report{}
+	fill(reflect.ValueOf(full).Elem(), 0)
+	checkJSON(t, "every field set", full)
+	checkJSON(t, "empty report", &Report{})
+	checkJSON(t, "empty lists", &Report{Inputs: []string{}, Warnings: []string{}, Results: []rules.Result{}, Context: &Context{}})
+
+	evidence := map[string]any{
+		"string": "a<b>&c \u2029 \x01 \t", "int": 3, "int64": int64(-7), "bool": false, "nil": nil,
+		"floats": []any{0.0, math.Copysign(0, -1), 0.1, 1e20, 1e21, 1.5e-7, 1e-6, -2.5e300, 123456789.125, float64(1 << 53)},
+		"strs":   []string{"a", ""}, "noStrs": []string(nil), "emptyStrs": []string{},
+		"strMap": map[string]string{"z": "1", "a": "2"}, "nilStrMap": map[string]string(nil),
+		"maps": []map[string]any{{"k": []string{"v"}, "n": map[string]any{}}, nil}, "noMaps": []map[string]any(nil),
+		"strMaps": []map[string]string{{"b": "1", "a": "2"}, {}},
+		"nested":  map[string]any{"deeper": map[string]any{"deepest": []any{map[string]any{"x": 1}, []any{}, nil}}},
+		"named":   namedString("fallback <&>"), "struct": struct{ A, B int }{1, 2}, "time": time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+		"duration": estate.Duration{}, "raw": json.RawMessage(`{"b": [1, 2],   "a": {}}`),
+	}
+	checkJSON(t, "evidence shapes", &Report{Results: []rules.Result{
+		{Rule: "r", Resource: "/x", Status: rules.Fail, Severity: rules.Critical, Message: "m", Evidence: evidence},
+		{Rule: "r2", Resource: "/y", Status: rules.Waived, Severity: rules.Info, Evidence: map[string]any{}, Frameworks: []string{},
+			WaiverReason: "why", WaiverExpires: "2027-01-01T00:00:00Z"},
+	}})
+
+	bld := estate.NewBuilder()
+	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(3000, 3)), bld); err != nil {
+		t.Fatal(err)
+	}
+	e := bld.Build()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	ev := rules.Evaluate(e, policy.Default(), now, rules.Catalog())
+	rep := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "cmkguard", Version: "test"}, ScannedAt: now,
+		Inputs: []string{"estate.ndjson"}, ResourcesRead: e.Stats.Resources, Summary: ev.Summary, Results: ev.Results, Notes: ev.Notes}
+	checkJSON(t, "generated estate", rep)
+}
+
+// TestJSONEncodingErrors reports values encoding/json refuses, as it did.
+func TestJSONEncodingErrors(t *testing.T) {
+	r := &Report{Results: []rules.Result{{Rule: "r", Evidence: map[string]any{"nan": math.NaN()}}}}
+	err := WriteJSON(&bytes.Buffer{}, r)
+	if err == nil || !strings.Contains(err.Error(), "unsupported value: NaN") {
+		t.Fatalf("got %v, want encoding/json's unsupported value error", err)
+	}
+}
