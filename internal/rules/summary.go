@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/policy"
 )
@@ -30,44 +28,26 @@ func RequiresCMK(p *policy.Policy, w *estate.Workload) bool {
 	return sensitive
 }
 
-func summarize(e *estate.Estate, env *Env, results []Result) (Summary, map[string]bool) {
-	var s Summary
-	seen := map[string]bool{}
-	blocked := map[string]bool{} // workloads with a failing or unknown cmk-* result
-	for _, r := range results {
-		s.Results++
-		switch r.Status {
-		case Pass:
-			s.Pass++
-		case Fail:
-			s.Fail++
-		case Unknown:
-			s.Unknown++
-		case Waived:
-			s.Waived++
-		}
-		k := estate.Lower(r.Resource)
-		seen[k] = true
-		if strings.HasPrefix(r.Rule, "cmk-") && (r.Status == Fail || r.Status == Unknown) {
-			blocked[k] = true
-		}
+// count adds one result to the status counts.
+func count(s *Summary, r *Result) {
+	s.Results++
+	switch r.Status {
+	case Pass:
+		s.Pass++
+	case Fail:
+		s.Fail++
+	case Unknown:
+		s.Unknown++
+	case Waived:
+		s.Waived++
 	}
-	s.Resources = len(seen)
-	inScope := map[string]bool{}
-	for _, w := range e.Workloads {
-		if RequiresCMK(env.Policy, w) {
-			inScope[w.Key()] = !blocked[w.Key()]
-		}
+}
+
+// compliancePercent is the share of compliant workloads in scope, in percent
+// rounded to one decimal; 100 when nothing is in scope.
+func compliancePercent(compliant, inScope int) float64 {
+	if inScope == 0 {
+		return 100
 	}
-	for _, compliant := range inScope {
-		s.InScope++
-		if compliant {
-			s.Compliant++
-		}
-	}
-	s.CompliancePercent = 100
-	if s.InScope > 0 {
-		s.CompliancePercent = float64(int(float64(s.Compliant)/float64(s.InScope)*1000+0.5)) / 10
-	}
-	return s, inScope
+	return float64(int(float64(compliant)/float64(inScope)*1000+0.5)) / 10
 }

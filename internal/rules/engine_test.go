@@ -1,0 +1,213 @@
+package rules
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/estategen"
+	"github.com/cmkguard/cmkguard/internal/input"
+	"github.com/cmkguard/cmkguard/internal/policy"
+)
+
+// referenceEvaluate is the engine as it was before it judged resource by
+// resource: every rule over all its subjects in catalog order, then a stable
+// sort by resource and rule, then the summary over the collected results.
+// EvaluateEach must give the same evaluation.
+func referenceEvaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule) Evaluation {
+	env := &Env{Estate: e, Policy: p, Now: now.UTC()}
+	var out Evaluation
+	used := map[*policy.Waiver]bool{}
+	emit := func(r *Rule, res *estate.Resource, o Outcome) {
+		if !o.Applies() {
+			return
+		}
+		sev := r.Severity
+		if ov, ok := p.Override(r.ID); ok && ov.Severity != "" {
+			sev, _ = ParseSeverity(ov.Severity)
+		}
+		result := Result{Rule: r.ID, Resource: res.ID, ResourceType: res.Type, Status: o.Status, Severity: sev,
+			Message: o.Message, Evidence: o.Evidence, Remediation: r.Remediation, Frameworks: r.Frameworks}
+		if o.Status == Fail {
+			if w, active := p.Waiver(r.ID, res.ID, now); w != nil {
+				used[w] = true
+				if active {
+					result.Status = Waived
+					result.WaiverReason = w.Reason
+					result.WaiverExpires = w.Until().Format(time.RFC3339)
+				}
+			}
+		}
+		out.Results = append(out.Results, result)
+	}
+	for _, r := range catalog {
+		if ov, ok := p.Override(r.ID); ok && ov.Disabled {
+			continue
+		}
+		switch {
+		case r.Workload != nil:
+			for _, w := range e.Workloads {
+				emit(r, w.Resource, r.Workload(env, w))
+			}
+		case r.Vault != nil:
+			for _, v := range e.Vaults {
+				emit(r, v.Resource, r.Vault(env, v))
+			}
+		case r.Key != nil:
+			for _, k := range e.Keys {
+				emit(r, k.Resource, r.Key(env, k))
+			}
+		case r.App != nil:
+			for _, a := range e.Apps {
+				emit(r, a, r.App(env, a))
+			}
+		}
+	}
+	for _, w := range p.Waivers {
+		switch {
+		case !now.Before(w.Until()):
+			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s expired %s; the failures it covered are reported again",
+				w.Line, w.Rule, w.Resource, w.Until().Format(time.DateOnly)))
+		case !used[w]:
+			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s matched no failing result", w.Line, w.Rule, w.Resource))
+		}
+	}
+	slices.SortStableFunc(out.Results, func(a, b Result) int {
+		return cmp.Or(cmp.Compare(estate.Lower(a.Resource), estate.Lower(b.Resource)), cmp.Compare(a.Rule, b.Rule))
+	})
+	var s Summary
+	seen, blocked := map[string]bool{}, map[string]bool{}
+	for _, r := range out.Results {
+		count(&s, &r)
+		k := estate.Lower(r.Resource)
+		seen[k] = true
+		if strings.HasPrefix(r.Rule, "cmk-") && (r.Status == Fail || r.Status == Unknown) {
+			blocked[k] = true
+		}
+	}
+	s.Resources = len(seen)
+	inScope := map[string]bool{}
+	for _, w := range e.Workloads {
+		if RequiresCMK(env.Policy, w) {
+			inScope[w.Key()] = !blocked[w.Key()]
+		}
+	}
+	for _, compliant := range inScope {
+		s.InScope++
+		if compliant {
+			s.Compliant++
+		}
+	}
+	s.CompliancePercent = 100
+	if s.InScope > 0 {
+		s.CompliancePercent = float64(int(float64(s.Compliant)/float64(s.InScope)*1000+0.5)) / 10
+	}
+	out.Summary, out.InScope = s, inScope
+	return out
+}
+
+func readTestEstate(t *testing.T, paths ...string) *estate.Estate {
+	t.Helper()
+	b := estate.NewBuilder()
+	if err := input.ReadPaths(context.Background(), paths, nil, b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Build()
+}
+
+// TestEvaluateMatchesReference compares the engine with the reference on
+// the example estate and its policy, every rule fixture, and a generated
+// estate under a policy with waivers (in force, expired, unused), a severity
+// override and a disabled rule, with a catalog that lists a rule twice.
+func TestEvaluateMatchesReference(t *testing.T) {
+	type scenario struct {
+		name    string
+		e       *estate.Estate
+		p       *policy.Policy
+		catalog []*Rule
+	}
+	var cases []scenario
+	example, err := policy.Load("../../examples/policy.yaml", PolicyCatalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, scenario{"example estate", readTestEstate(t, "../../examples/estate"), example, Catalog()})
+	dirs, err := os.ReadDir("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if d.IsDir() {
+			cases = append(cases, scenario{"fixtures " + d.Name(), readTestEstate(t, filepath.Join("testdata", d.Name())), policy.Default(), Catalog()})
+		}
+	}
+	b := estate.NewBuilder()
+	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(4000, 11)), b); err != nil {
+		t.Fatal(err)
+	}
+	generated := b.Build()
+	p, err := policy.Parse([]byte(`
+overrides:
+  - rule: key-hsm
+    severity: critical
+  - rule: keyvault-network
+    disabled: true
+waivers:
+  - rule: cmk-required
+    resource: "/subscriptions/*/resourceGroups/rg-vm-*"
+    reason: in force
+    expires: 2027-06-30
+  - rule: "*"
+    resource: "/subscriptions/*/resourceGroups/rg-data-*/providers/Microsoft.Storage/*"
+    reason: expired
+    expires: 2026-01-31
+  - rule: cmk-classified
+    resource: "/subscriptions/none/*"
+    reason: matches nothing
+    expires: 2027-06-30
+`), PolicyCatalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := append(Catalog(), cmkRequired)
+	cases = append(cases, scenario{"generated estate", generated, p, twice}, scenario{"generated estate, defaults", generated, policy.Default(), Catalog()})
+
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range cases {
+		want := referenceEvaluate(c.e, c.p, now, c.catalog)
+		got := Evaluate(c.e, c.p, now, c.catalog)
+		if len(want.Results) == 0 {
+			t.Errorf("%s: no results to compare", c.name)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Evaluate differs from the reference: %d results (summary %+v), want %d (summary %+v); notes %q, want %q",
+				c.name, len(got.Results), got.Summary, len(want.Results), want.Summary, got.Notes, want.Notes)
+			for i := range min(len(got.Results), len(want.Results)) {
+				if !reflect.DeepEqual(got.Results[i], want.Results[i]) {
+					t.Errorf("first difference at result %d: %s on %s, want %s on %s", i, got.Results[i].Rule, got.Results[i].Resource,
+						want.Results[i].Rule, want.Results[i].Resource)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestEvaluateEachStops stops when yield says so.
+func TestEvaluateEachStops(t *testing.T) {
+	e := readTestEstate(t, "../../examples/estate")
+	n := 0
+	ev := EvaluateEach(e, policy.Default(), fixtureNow, Catalog(), func(*Result) bool { n++; return n < 5 })
+	if n != 5 || ev.Summary.Results != 5 {
+		t.Fatalf("yield called %d times, %d results counted; want 5", n, ev.Summary.Results)
+	}
+}
