@@ -54,7 +54,7 @@ func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
 	if principalID != "" {
 		list = e.assignmentsBy[principalID]
 	} else {
-		list = e.RoleAssignments
+		list = e.assignmentsAt(target)
 	}
 	for _, ra := range list {
 		applies, unresolved := e.appliesTo(ra.Scope, target)
@@ -88,6 +88,52 @@ func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
 		out = append(out, g)
 	}
 	return out
+}
+
+// scopeIndex finds the role assignments that may apply at a target without
+// looking at all of them: a vault is judged against every assignment in the
+// snapshot, and an enterprise has hundreds of thousands.
+type scopeIndex struct {
+	// byScope maps a scope as Within compares it (lower case, no trailing
+	// slash) to the positions of its assignments in RoleAssignments.
+	byScope map[string][]int
+	// groups are the positions of assignments at management-group scope,
+	// which apply below the group by subscription ancestry, not by id.
+	groups []int
+}
+
+// assignmentsAt returns, in RoleAssignments order, the role assignments
+// whose scope contains target or is a management group: every assignment
+// appliesTo may accept for target, and few others.
+func (e *Estate) assignmentsAt(target string) []*RoleAssignment {
+	e.scopesOnce.Do(e.indexScopes)
+	t := strings.TrimRight(Lower(target), "/")
+	var at []int
+	for i := 0; i <= len(t); i++ {
+		if i == len(t) || t[i] == '/' {
+			at = append(at, e.scopes.byScope[t[:i]]...)
+		}
+	}
+	at = append(at, e.scopes.groups...)
+	slices.Sort(at)
+	at = slices.Compact(at)
+	out := make([]*RoleAssignment, len(at))
+	for i, n := range at {
+		out[i] = e.RoleAssignments[n]
+	}
+	return out
+}
+
+// indexScopes builds the index behind assignmentsAt once, after Build.
+func (e *Estate) indexScopes() {
+	e.scopes.byScope = map[string][]int{}
+	for i, ra := range e.RoleAssignments {
+		k := strings.TrimRight(Lower(ra.Scope), "/")
+		e.scopes.byScope[k] = append(e.scopes.byScope[k], i)
+		if sid, ok := ParseID(ra.Scope); ok && sid.Type == "microsoft.management/managementgroups" {
+			e.scopes.groups = append(e.scopes.groups, i)
+		}
+	}
 }
 
 // appliesTo reports whether a role assignment at scope applies to target. A

@@ -94,12 +94,60 @@ func ParseID(id string) (ID, bool) {
 // Within reports whether the resource id lies at or below scope, comparing
 // case-insensitively. The root scope "/" contains everything.
 func Within(id, scope string) bool {
+	if !asciiOnly(id) || !asciiOnly(scope) {
+		return withinLower(id, scope)
+	}
+	// ASCII ids (all real ones) are compared in place, without lower-casing
+	// copies: rules ask this for every role assignment of every vault.
+	scope = strings.TrimRight(scope, "/")
+	if scope == "" {
+		return true
+	}
+	id = strings.TrimRight(id, "/")
+	if len(id) < len(scope) || !equalFoldASCII(id[:len(scope)], scope) {
+		return false
+	}
+	return len(id) == len(scope) || id[len(scope)] == '/'
+}
+
+// withinLower is Within for ids beyond ASCII, where lower-casing can change
+// lengths.
+func withinLower(id, scope string) bool {
 	scope = strings.TrimRight(Lower(scope), "/")
 	if scope == "" {
 		return true
 	}
 	id = strings.TrimRight(Lower(id), "/")
 	return id == scope || strings.HasPrefix(id, scope+"/")
+}
+
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFoldASCII compares two ASCII strings of the same length ignoring case.
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // Glob matches s against a pattern case-insensitively, where * matches any run

@@ -40,6 +40,8 @@ type Estate struct {
 
 	keyUsersOnce sync.Once
 	keyUsers     map[string][]KeyUse // see KeyUsers
+	scopesOnce   sync.Once
+	scopes       scopeIndex // see assignmentsAt
 }
 
 // Warning is a problem with the input that did not stop the scan.
