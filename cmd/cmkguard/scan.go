@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"log/slog"
@@ -102,15 +103,19 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 		return err
 	}
 	e := b.Build()
+	if f.noHistory && framework == nil && onlyJSON(plan) {
+		spool, err := os.CreateTemp("", "cmkguard-results-*.json")
+		if err == nil {
+			return streamScan(cmd, plan, e, pol, now, newReport(e, now, append(f.live.inputs(), paths...)), failOn, spool)
+		}
+		slog.Debug("no spool for streamed results; collecting them", "err", err)
+	}
 	ev := rules.Evaluate(e, pol, now, rules.Catalog())
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", len(ev.Results))
 
-	rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "cmkguard", Version: toolVersion()},
-		ScannedAt: now, Inputs: append(f.live.inputs(), paths...), ResourcesRead: e.Stats.Resources, Summary: ev.Summary, Results: ev.Results, Notes: ev.Notes}
-	for _, w := range e.Warnings {
-		rep.Warnings = append(rep.Warnings, w.String())
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
-	}
+	rep := newReport(e, now, append(f.live.inputs(), paths...))
+	rep.Summary, rep.Results, rep.Notes = ev.Summary, ev.Results, ev.Notes
+	warn(cmd.ErrOrStderr(), e)
 	rep.Context = reportContext(e, ev.Results)
 	if framework != nil {
 		rep.Framework = report.NewFrameworkView(framework, ev.Results)
@@ -134,6 +139,123 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 				return errFindings
 			}
 		}
+	}
+	return nil
+}
+
+// newReport starts the report of a scan: what was read, and the warnings.
+func newReport(e *estate.Estate, now time.Time, inputs []string) *report.Report {
+	rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "cmkguard", Version: toolVersion()},
+		ScannedAt: now, Inputs: inputs, ResourcesRead: e.Stats.Resources}
+	for _, w := range e.Warnings {
+		rep.Warnings = append(rep.Warnings, w.String())
+	}
+	return rep
+}
+
+// warn prints the estate's warnings.
+func warn(stderr io.Writer, e *estate.Estate) {
+	for _, w := range e.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+}
+
+// onlyJSON reports whether every planned report is JSON.
+func onlyJSON(plan []output) bool {
+	for _, o := range plan {
+		if o.format != "json" {
+			return false
+		}
+	}
+	return true
+}
+
+// streamScan evaluates the estate and writes JSON reports without holding
+// the results: each is encoded as it is made and appended to spool, and the
+// reports are written around the spool once the summary, which comes before
+// the results, is known. Memory stays flat however many results there are.
+// It removes the spool.
+func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
+	rep *report.Report, failOn rules.Severity, spool *os.File) error {
+	defer func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}()
+	w := bufio.NewWriterSize(spool, 1<<20)
+	var (
+		enc      report.ResultEncoder
+		buf      []byte
+		n        int
+		werr     error
+		failing  bool
+		judged   []rules.Result // the first result of each resource, for the context
+		lastID   string
+		lastKey  string
+		encodeOK = true
+	)
+	ev := rules.EvaluateEach(e, pol, now, rules.Catalog(), func(r *rules.Result) bool {
+		buf = buf[:0]
+		if n > 0 {
+			buf = append(buf, report.JSONResultSeparator...)
+		}
+		if buf, werr = enc.Append(buf, r); werr != nil {
+			encodeOK = false
+			return false
+		}
+		if _, werr = w.Write(buf); werr != nil {
+			return false
+		}
+		n++
+		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
+			failing = true
+		}
+		if r.Resource != lastID {
+			if k := estate.Lower(r.Resource); k != lastKey || len(judged) == 0 {
+				judged = append(judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
+				lastKey = k
+			}
+			lastID = r.Resource
+		}
+		return true
+	})
+	if werr == nil {
+		werr = w.Flush()
+	}
+	if werr != nil {
+		if encodeOK {
+			return fmt.Errorf("spool results in %s: %w", spool.Name(), werr)
+		}
+		return werr
+	}
+	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n)
+	rep.Summary, rep.Notes = ev.Summary, ev.Notes
+	warn(cmd.ErrOrStderr(), e)
+	rep.Context = reportContext(e, judged)
+	stdout := cmd.OutOrStdout()
+	for _, o := range plan {
+		if _, err := spool.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read spooled results: %w", err)
+		}
+		if o.file == "" {
+			if err := report.WriteJSONStreamed(stdout, rep, spool, n); err != nil {
+				return err
+			}
+			continue
+		}
+		file, err := os.Create(o.file)
+		if err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		if err := report.WriteJSONStreamed(file, rep, spool, n); err != nil {
+			file.Close()
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+	}
+	if failing {
+		return errFindings
 	}
 	return nil
 }
