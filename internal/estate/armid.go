@@ -18,15 +18,147 @@ type ID struct {
 // ParseID parses an ARM resource id. The type is the one the id names: for an
 // extension resource (…/vaults/kv/providers/Microsoft.Insights/diagnosticSettings/x)
 // it is the extension's type, and Parent is the resource it extends.
+//
+// Every resource read is parsed, and rules parse ids again, so ParseID finds
+// the segments in place: the name and the parent are parts of id, and the
+// type is built on the stack and, for the types rules read, shared.
 func ParseID(id string) (ID, bool) {
 	var out ID
 	trimmed := strings.TrimSuffix(strings.TrimPrefix(id, "/"), "/") // one trailing slash is tolerated
 	if trimmed == "" || !strings.HasPrefix(id, "/") {
 		return out, false
 	}
+	// start[i] is where segment i begins in trimmed; start[n] is one past the end.
+	var starts [48]int
+	start := starts[:1]
+	for i := 0; i < len(trimmed); i++ {
+		if trimmed[i] == '/' {
+			if len(start) == len(starts)-1 {
+				return parseIDSegments(id, trimmed)
+			}
+			start = append(start, i+1)
+		}
+	}
+	start = append(start, len(trimmed)+1)
+	n := len(start) - 1
+	seg := func(i int) string { return trimmed[start[i] : start[i+1]-1] }
+	for i := range n {
+		if start[i+1]-1 == start[i] {
+			return out, false // "//" inside: an empty subscription, group or name
+		}
+	}
+	// prefix(i) is "/" + the first i segments joined: the id itself up to
+	// there, since start counts from trimmed, one byte behind id.
+	prefix := func(i int) string { return id[:start[i]] }
+	lastProviders := -1
+	for i := 0; i < n; i++ {
+		switch s := seg(i); {
+		case foldEq(s, "subscriptions"):
+			if i == 0 && i+1 < n {
+				out.Subscription = Lower(seg(i + 1))
+				i++
+				continue
+			}
+		case foldEq(s, "resourcegroups"):
+			if i == 2 && i+1 < n {
+				out.ResourceGroup = Lower(seg(i + 1))
+				i++
+				continue
+			}
+		case foldEq(s, "providers"):
+			if i+1 < n {
+				lastProviders = i
+				i++ // skip the namespace
+				continue
+			}
+		}
+	}
+	if lastProviders < 0 {
+		switch {
+		case out.ResourceGroup != "" && n == 4:
+			out.Type, out.Name = "microsoft.resources/subscriptions/resourcegroups", seg(3)
+			out.Parent = prefix(2)
+		case out.Subscription != "" && n == 2:
+			out.Type, out.Name = "microsoft.resources/subscriptions", seg(1)
+		default:
+			return out, false
+		}
+		return out, true
+	}
+	rest := n - (lastProviders + 1) // namespace, type, name, [type, name]...
+	if rest < 3 || rest%2 == 0 {
+		return out, false
+	}
+	var buf [160]byte
+	typ := appendLower(buf[:0], seg(lastProviders+1))
+	for i := lastProviders + 2; i < n; i += 2 {
+		typ = appendLower(append(typ, '/'), seg(i))
+	}
+	out.Type = internType(typ)
+	out.Name = seg(n - 1)
+	switch {
+	case rest > 3: // child resource: strip the last type/name pair
+		out.Parent = prefix(n - 2)
+	case lastProviders > 0: // extension resource: the scope before /providers
+		out.Parent = prefix(lastProviders)
+		if lastProviders == 4 && out.Type == "microsoft.management/managementgroups" {
+			out.Parent = ""
+		}
+	}
+	if n >= 4 && foldEq(seg(0), "providers") && foldEq(seg(1), "microsoft.management") && foldEq(seg(2), "managementgroups") {
+		out.ManagementGroup = Lower(seg(3))
+	}
+	return out, true
+}
+
+// foldEq reports whether Lower(s) == lower for a lower-case ASCII word with
+// no "k" (the one ASCII letter a non-ASCII rune, the Kelvin sign, lower-cases
+// to), without lower-casing s.
+func foldEq(s, lower string) bool {
+	return len(s) == len(lower) && equalFoldASCII(s, lower)
+}
+
+// appendLower appends Lower(s).
+func appendLower(b []byte, s string) []byte {
+	if !asciiOnly(s) {
+		return append(b, Lower(s)...)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// knownTypes are the types rules read; ParseID shares their strings.
+var knownTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range RelevantTypes() {
+		m[t] = t
+	}
+	for _, t := range []string{"microsoft.resources/subscriptions/resourcegroups", "microsoft.management/managementgroups"} {
+		m[t] = t
+	}
+	return m
+}()
+
+// internType returns the type as a string, shared when it is a known one.
+func internType(b []byte) string {
+	if t, ok := knownTypes[string(b)]; ok {
+		return t
+	}
+	return string(b)
+}
+
+// parseIDSegments parses ids of very many segments, which real ids never have.
+func parseIDSegments(id, trimmed string) (ID, bool) {
+	var out ID
 	seg := strings.Split(trimmed, "/")
 	if slices.Contains(seg, "") {
-		return out, false // "//" inside: an empty subscription, group or name
+		return out, false
 	}
 	lastProviders := -1
 	for i := 0; i < len(seg); i++ {
@@ -46,27 +178,15 @@ func ParseID(id string) (ID, bool) {
 		case "providers":
 			if i+1 < len(seg) {
 				lastProviders = i
-				i++ // skip the namespace
+				i++
 				continue
 			}
 		}
-		if seg[i] == "" {
-			return out, false
-		}
 	}
 	if lastProviders < 0 {
-		switch {
-		case out.ResourceGroup != "" && len(seg) == 4:
-			out.Type, out.Name = "microsoft.resources/subscriptions/resourcegroups", seg[3]
-			out.Parent = "/" + strings.Join(seg[:2], "/")
-		case out.Subscription != "" && len(seg) == 2:
-			out.Type, out.Name = "microsoft.resources/subscriptions", seg[1]
-		default:
-			return out, false
-		}
-		return out, true
+		return out, false // a subscription or resource group id has few segments
 	}
-	rest := seg[lastProviders+1:] // namespace, type, name, [type, name]...
+	rest := seg[lastProviders+1:]
 	if len(rest) < 3 || len(rest)%2 == 0 {
 		return out, false
 	}
@@ -77,9 +197,9 @@ func ParseID(id string) (ID, bool) {
 	out.Type = strings.Join(types, "/")
 	out.Name = rest[len(rest)-1]
 	switch {
-	case len(rest) > 3: // child resource: strip the last type/name pair
+	case len(rest) > 3:
 		out.Parent = "/" + strings.Join(seg[:len(seg)-2], "/")
-	case lastProviders > 0: // extension resource: the scope before /providers
+	case lastProviders > 0:
 		out.Parent = "/" + strings.Join(seg[:lastProviders], "/")
 		if lastProviders == 4 && out.Type == "microsoft.management/managementgroups" {
 			out.Parent = ""
