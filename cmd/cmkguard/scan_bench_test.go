@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cmkguard/cmkguard/internal/estategen"
@@ -14,6 +15,7 @@ import (
 // /dev/null` over a generated enterprise estate (100,000 resources unless
 // CMKGUARD_BENCH_N says otherwise): every stage together, as users run it.
 // scripts/bench.sh times the built binary instead, beside a bare token pass.
+// CMKGUARD_BENCH_SCAN_ARGS adds arguments (split at spaces), e.g. a policy.
 //
 //	CMKGUARD_BENCH_N=1000000 go test -run '^$' -bench Scan -benchmem ./cmd/cmkguard
 func BenchmarkScan(b *testing.B) {
@@ -24,8 +26,9 @@ func BenchmarkScan(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var stderr bytes.Buffer
-		code := Run(context.Background(), []string{"scan", path, "--format", "json", "--no-history", "--fail-on", "none",
-			"--now", "2026-12-01T00:00:00Z", "-o", os.DevNull}, nil, &bytes.Buffer{}, &stderr)
+		args := append([]string{"scan", path, "--format", "json", "--no-history", "--fail-on", "none",
+			"--now", "2026-12-01T00:00:00Z", "-o", os.DevNull}, strings.Fields(os.Getenv("CMKGUARD_BENCH_SCAN_ARGS"))...)
+		code := Run(context.Background(), args, nil, &bytes.Buffer{}, &stderr)
 		if code != exitOK {
 			b.Fatalf("exit %d: %s", code, stderr.String())
 		}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -102,9 +103,11 @@ type reader struct {
 	// pending holds the warnings about the item being read; flush hands them
 	// to the sink in input order.
 	pending []estate.Warning
-	// names maps member names as written to their lower-case form, so that
-	// the many objects of a large input share one copy of each name.
+	// names maps member names as written (raw JSON) to their lower-case
+	// form, so that the many objects of a large input share one copy of each
+	// name; strs interns short string values.
 	names map[string]string
+	strs  *stringCache
 	// last is the id parsed last: an item's id is looked at while it is
 	// decoded and again when it is converted.
 	last struct {
@@ -130,6 +133,112 @@ func (rd *reader) lower(name string) string {
 		rd.names[name] = l
 	}
 	return l
+}
+
+// lowerName returns the lower-case form of a member name given as raw JSON
+// (quotes and escapes as written), from the cache when it can: a large input
+// repeats the same few hundred names millions of times.
+func (rd *reader) lowerName(raw []byte) string {
+	if l, ok := rd.names[string(raw)]; ok {
+		return l
+	}
+	l := estate.Lower(rd.unquote(raw))
+	if rd.names == nil {
+		rd.names = map[string]string{}
+	}
+	if len(rd.names) < maxNames {
+		rd.names[string(raw)] = l
+	}
+	return l
+}
+
+// maxShort bounds the strings unquote interns.
+const maxShort = 40
+
+// stringCache interns short strings: a direct-mapped table, each slot
+// holding the last string that hashed to it. Strings that repeat (types,
+// locations, tag keys and values, enum values) stay; one-off ones (object
+// ids) pass through without growing anything.
+type stringCache struct {
+	seed  maphash.Seed
+	slots [4096]string
+}
+
+// unquote returns the string a raw JSON string holds, as Token.String does
+// (invalid UTF-8 replaced). Short strings are interned, so that the
+// resources an estate keeps share one copy of each and reading allocates
+// less.
+func (rd *reader) unquote(raw []byte) string {
+	inner := raw[1 : len(raw)-1]
+	if !simpleString(inner) {
+		b, _ := jsontext.AppendUnquote(nil, raw)
+		return string(b)
+	}
+	if len(inner) > maxShort || len(inner) == 0 {
+		return string(inner)
+	}
+	if rd.strs == nil {
+		rd.strs = &stringCache{seed: maphash.MakeSeed()}
+	}
+	slot := &rd.strs.slots[maphash.Bytes(rd.strs.seed, inner)&(uint64(len(rd.strs.slots))-1)]
+	if *slot != string(inner) {
+		*slot = string(inner)
+	}
+	return *slot
+}
+
+// simpleString reports whether the text between a JSON string's quotes is
+// the string itself: printable ASCII without escapes.
+func simpleString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// pruneProperties lets tests read properties whole, to check that decoding
+// only the members estate.PropertyMembers lists changes nothing.
+var pruneProperties = true
+
+// decodeMembers decodes the next value, an object of properties, keeping only
+// the members listed (names lower-cased) and passing over the others
+// undecoded. A member given twice is warned about as decodeValue does.
+func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) {
+	if rd.dec.StackDepth() >= maxDepth {
+		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+	}
+	if _, err := rd.dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	obj := estate.Object{}
+	var skipped []string
+	for rd.dec.PeekKind() != '}' {
+		raw, err := rd.dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		name := rd.lowerName(raw)
+		_, dup := obj[name]
+		if dup = dup || slices.Contains(skipped, name); dup && !rd.quiet {
+			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
+		}
+		if !members[name] {
+			if err := rd.dec.SkipValue(); err != nil {
+				return nil, err
+			}
+			skipped = append(skipped, name)
+			continue
+		}
+		v, err := rd.decodeValue(keepCase[name])
+		if err != nil {
+			return nil, err
+		}
+		obj[name] = v
+	}
+	_, err := rd.dec.ReadToken()
+	return obj, err
 }
 
 // parseID is estate.ParseID with a one-entry cache.
@@ -321,18 +430,19 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return nil, rd.wrap(err)
 	}
-	obj := estate.Object{}
+	obj := make(estate.Object, 16) // an ARM resource or Resource Graph row has about as many members
 	envelope, irrelevant := false, false
+	typ := "" // the type the id names, once it is read
 	for {
 		kind := rd.dec.PeekKind()
 		if kind == '}' {
 			break
 		}
-		tok, err := rd.dec.ReadToken()
+		raw, err := rd.dec.ReadValue()
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
-		name := rd.lower(tok.String())
+		name := rd.lowerName(raw)
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
 		if _, dup := obj[name]; dup || it.has(name) {
@@ -376,6 +486,15 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			}
 			it.skipped = true
 			continue
+		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
+			if members, all := estate.PropertyMembers(typ); !all {
+				v, err := rd.decodeMembers(members)
+				if err != nil {
+					return nil, rd.wrap(err)
+				}
+				obj[name] = v
+				continue
+			}
 		}
 		v, err := rd.decodeValue(keepCase[name])
 		if err != nil {
@@ -386,8 +505,9 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			// Once the id says no rule reads this type, its properties (the
 			// bulk of a resource) need not be decoded.
 			if s, ok := v.(string); ok {
-				if pid, ok := rd.parseID(strings.TrimSpace(s)); ok && !estate.Relevant(pid.Type) {
-					irrelevant = true
+				if pid, ok := rd.parseID(strings.TrimSpace(s)); ok {
+					typ = pid.Type
+					irrelevant = !estate.Relevant(pid.Type)
 				}
 			}
 		}
@@ -456,6 +576,13 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
 	}
+	if rd.dec.PeekKind() == '"' {
+		raw, err := rd.dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return rd.unquote(raw), nil
+	}
 	tok, err := rd.dec.ReadToken()
 	if err != nil {
 		return nil, err
@@ -465,8 +592,6 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 		return nil, nil
 	case 'f', 't':
 		return tok.Bool(), nil
-	case '"':
-		return tok.String(), nil
 	case '0':
 		f, err := tok.Float()
 		if err != nil {
@@ -491,16 +616,16 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 	case '{':
 		obj := estate.Object{}
 		for rd.dec.PeekKind() != '}' {
-			nt, err := rd.dec.ReadToken()
+			raw, err := rd.dec.ReadValue()
 			if err != nil {
 				return nil, err
 			}
-			name := nt.String()
-			var lname string
+			var name, lname string
 			if keep {
+				name = rd.unquote(raw)
 				lname = estate.Lower(name)
 			} else {
-				name = rd.lower(name)
+				name = rd.lowerName(raw)
 				lname = name
 			}
 			if _, dup := obj[name]; dup && !rd.quiet {
