@@ -214,20 +214,43 @@ func parseIDSegments(id, trimmed string) (ID, bool) {
 // Within reports whether the resource id lies at or below scope, comparing
 // case-insensitively. The root scope "/" contains everything.
 func Within(id, scope string) bool {
-	if !asciiOnly(id) || !asciiOnly(scope) {
-		return withinLower(id, scope)
-	}
-	// ASCII ids (all real ones) are compared in place, without lower-casing
-	// copies: rules ask this for every role assignment of every vault.
-	scope = strings.TrimRight(scope, "/")
-	if scope == "" {
+	// Ids are compared in place, byte by byte, stopping at the first
+	// difference: rules ask this for every role assignment of every vault.
+	// Up to the first byte beyond ASCII, lower-casing maps byte to byte, so
+	// a difference before one is a difference of the lower-cased ids too;
+	// from one on, the comparison is left to lower-casing copies.
+	s := strings.TrimRight(scope, "/")
+	if s == "" {
 		return true
 	}
-	id = strings.TrimRight(id, "/")
-	if len(id) < len(scope) || !equalFoldASCII(id[:len(scope)], scope) {
-		return false
+	d := strings.TrimRight(id, "/")
+	n := min(len(d), len(s))
+	for i := 0; i < n; i++ {
+		a, b := d[i], s[i]
+		if a >= 0x80 || b >= 0x80 {
+			return withinLower(id, scope)
+		}
+		if a != b && lowerASCII(a) != lowerASCII(b) {
+			return false
+		}
 	}
-	return len(id) == len(scope) || id[len(scope)] == '/'
+	switch {
+	case len(d) == len(s):
+		return true
+	case len(d) > len(s):
+		// The rest of the id must start a new segment; no rune lower-cases to '/'.
+		return d[n] == '/'
+	case !asciiOnly(s[n:]):
+		return withinLower(id, scope) // the scope's rest may lower-case shorter
+	}
+	return false
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // withinLower is Within for ids beyond ASCII, where lower-casing can change

@@ -109,3 +109,15 @@ func TestWithinInPlace(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWithin is TestWithinInPlace on any pair of strings.
+func FuzzWithin(f *testing.F) {
+	f.Add(tVault, tSub)
+	f.Add("/subscriptions/K/x", "/subscriptions/k")
+	f.Add("/a/İ", "/A/i̇/")
+	f.Fuzz(func(t *testing.T, id, scope string) {
+		if got, want := Within(id, scope), withinLower(id, scope); got != want {
+			t.Fatalf("Within(%q, %q) = %v, lower-casing says %v", id, scope, got, want)
+		}
+	})
+}
