@@ -219,11 +219,11 @@ func Within(id, scope string) bool {
 	// Up to the first byte beyond ASCII, lower-casing maps byte to byte, so
 	// a difference before one is a difference of the lower-cased ids too;
 	// from one on, the comparison is left to lower-casing copies.
-	s := strings.TrimRight(scope, "/")
+	s := trimSlashes(scope)
 	if s == "" {
 		return true
 	}
-	d := strings.TrimRight(id, "/")
+	d := trimSlashes(id)
 	n := min(len(d), len(s))
 	for i := 0; i < n; i++ {
 		a, b := d[i], s[i]
@@ -244,6 +244,14 @@ func Within(id, scope string) bool {
 		return withinLower(id, scope) // the scope's rest may lower-case shorter
 	}
 	return false
+}
+
+// trimSlashes is strings.TrimRight(s, "/"), inlined.
+func trimSlashes(s string) string {
+	for len(s) > 0 && s[len(s)-1] == '/' {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 func lowerASCII(c byte) byte {
@@ -297,7 +305,36 @@ func equalFoldASCII(a, b string) bool {
 // of characters (slashes included) and ? matches one character. RBAC action
 // patterns and policy waiver resource patterns both use it.
 func Glob(pattern, s string) bool {
-	pattern, s = Lower(pattern), Lower(s)
+	if !asciiOnly(pattern) || !asciiOnly(s) {
+		return globLower(Lower(pattern), Lower(s))
+	}
+	// ASCII: fold case while matching instead of lower-casing copies (role
+	// actions are matched for every grant a rule looks at).
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pattern) && (pattern[pi] == '?' || lowerASCII(pattern[pi]) == lowerASCII(s[si])):
+			pi++
+			si++
+		case pi < len(pattern) && pattern[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
+}
+
+// globLower is Glob on lower-cased strings.
+func globLower(pattern, s string) bool {
 	// Iterative matching, backtracking to the last star.
 	pi, si, star, mark := 0, 0, -1, 0
 	for si < len(s) {

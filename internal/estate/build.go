@@ -44,6 +44,7 @@ func Relevant(typ string) bool {
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
 	resources  []*Resource
+	keys       []string // keys[i] is resources[i].Key(), made once
 	byID       map[string]int
 	principals map[string]string // managed identity object id → resource id, from every resource read
 	header     *Header
@@ -79,6 +80,7 @@ func (b *Builder) Add(r *Resource) {
 	}
 	b.byID[k] = len(b.resources)
 	b.resources = append(b.resources, r)
+	b.keys = append(b.keys, k)
 }
 
 // AddHeader records the collection metadata of a snapshot.
@@ -114,8 +116,8 @@ func (b *Builder) Build() *Estate {
 	if b.duplicates > 0 {
 		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
 	}
-	for _, r := range b.resources {
-		e.byID[r.Key()] = r
+	for i, r := range b.resources {
+		e.byID[b.keys[i]] = r
 	}
 	placeholders := e.addPlaceholders(b.resources)
 	var keys, diags, subs, topics []*Resource

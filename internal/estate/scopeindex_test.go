@@ -121,3 +121,16 @@ func FuzzWithin(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGlob holds the case-folding Glob to matching lower-cased copies.
+func FuzzGlob(f *testing.F) {
+	f.Add("Microsoft.KeyVault/vaults/keys/*", "microsoft.keyvault/VAULTS/keys/wrap/action")
+	f.Add("/subscriptions/*/resourceGroups/rg-?", "/SUBSCRIPTIONS/x/resourcegroups/RG-1")
+	f.Add("*K*", "\u212a")
+	f.Add("a*b?c", "a*xb?c")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		if got, want := Glob(pattern, s), globLower(Lower(pattern), Lower(s)); got != want {
+			t.Fatalf("Glob(%q, %q) = %v, on lower-cased copies %v", pattern, s, got, want)
+		}
+	})
+}
