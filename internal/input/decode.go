@@ -79,6 +79,7 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 			var it *item
 			if it, err = rd.readObject(start, 0, true); it != nil {
 				rd.handle(it, "")
+				rd.release(it)
 			}
 			rd.flush()
 		default:
@@ -100,6 +101,8 @@ type reader struct {
 	base  int64 // bytes before the decoded text (a UTF-8 byte-order mark)
 	utf16 bool  // the text was converted from UTF-16
 	quiet bool  // decoding a nested document (a Log Analytics dynamic column): no positions
+	// free holds released items for newItem.
+	free []*item
 	// pending holds the warnings about the item being read; flush hands them
 	// to the sink in input order.
 	pending []estate.Warning
@@ -153,21 +156,22 @@ func (rd *reader) lowerName(raw []byte) string {
 }
 
 // maxShort bounds the strings unquote interns.
-const maxShort = 40
+const maxShort = 256
 
-// stringCache interns short strings: a direct-mapped table, each slot
-// holding the last string that hashed to it. Strings that repeat (types,
-// locations, tag keys and values, enum values) stay; one-off ones (object
-// ids) pass through without growing anything.
+// stringCache interns strings: a direct-mapped table, each slot holding the
+// last string that hashed to it. Strings that repeat (types, locations, tag
+// keys and values, enum values, and the ids resources refer to: disk
+// encryption sets, role definitions, scopes, vault URIs) stay; one-off ones
+// pass through without growing anything.
 type stringCache struct {
 	seed  maphash.Seed
-	slots [4096]string
+	slots [8192]string
 }
 
 // unquote returns the string a raw JSON string holds, as Token.String does
-// (invalid UTF-8 replaced). Short strings are interned, so that the
-// resources an estate keeps share one copy of each and reading allocates
-// less.
+// (invalid UTF-8 replaced). Strings up to maxShort bytes are interned, so
+// that the resources an estate keeps share one copy of each and reading
+// allocates less.
 func (rd *reader) unquote(raw []byte) string {
 	inner := raw[1 : len(raw)-1]
 	if !simpleString(inner) {
@@ -397,6 +401,7 @@ func (rd *reader) readList(depth int) error {
 			}
 			if it != nil {
 				rd.handle(it, "")
+				rd.release(it)
 			}
 			rd.flush()
 		case kind == '[' && depth+1 < maxListDepth:
@@ -423,14 +428,14 @@ var containers = map[string]bool{"value": true, "data": true, "records": true}
 // streamed and readObject returns nil; otherwise it returns the object, its
 // children (the "resources" list) decoded as items of their own.
 func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, error) {
-	it := &item{src: rd.src(start), at: make([]member, 0, 16)}
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, rd.errAt(start, fmt.Errorf("JSON nested deeper than %d levels", maxDepth))
 	}
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return nil, rd.wrap(err)
 	}
-	obj := make(estate.Object, 16) // an ARM resource or Resource Graph row has about as many members
+	it := rd.newItem(rd.src(start))
+	obj := it.obj
 	envelope, irrelevant := false, false
 	typ := "" // the type the id names, once it is read
 	for {
@@ -515,12 +520,40 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return nil, rd.wrap(err)
 	}
-	it.obj = obj
 	if envelope {
 		rd.envelopeNotes(it)
+		rd.release(it)
 		return nil, nil
 	}
 	return it, nil
+}
+
+// newItem returns an empty item, one released before when there is one:
+// items are handled as soon as they are read, so a few serve a whole input
+// and reading a million resources does not make a million item maps.
+func (rd *reader) newItem(src estate.Source) *item {
+	if n := len(rd.free); n > 0 {
+		it := rd.free[n-1]
+		rd.free = rd.free[:n-1]
+		it.src = src
+		return it
+	}
+	// An ARM resource or Resource Graph row has about 16 members.
+	return &item{src: src, obj: make(estate.Object, 16), at: make([]member, 0, 16)}
+}
+
+// release takes back a handled item and its children for newItem. Nothing
+// read from an item keeps its map: values are copied or taken out of it.
+func (rd *reader) release(it *item) {
+	for _, c := range it.children {
+		rd.release(c)
+	}
+	clear(it.obj)
+	clear(it.children)
+	it.at, it.children, it.skipped = it.at[:0], it.children[:0], false
+	if len(rd.free) < 64 {
+		rd.free = append(rd.free, it)
+	}
 }
 
 // envelopeNotes warns about what an envelope says of its own completeness.
