@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -177,11 +178,8 @@ func onlyJSON(plan []output) bool {
 // It removes the spool.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
 	rep *report.Report, failOn rules.Severity, spool *os.File) error {
-	defer func() {
-		spool.Close()
-		os.Remove(spool.Name())
-	}()
-	w := bufio.NewWriterSize(spool, 1<<20)
+	w := &resultSpool{file: spool}
+	defer w.close()
 	var (
 		enc      report.ResultEncoder
 		buf      []byte
@@ -218,9 +216,6 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		}
 		return true
 	})
-	if werr == nil {
-		werr = w.Flush()
-	}
 	if werr != nil {
 		if encodeOK {
 			return fmt.Errorf("spool results in %s: %w", spool.Name(), werr)
@@ -233,11 +228,12 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	rep.Context = reportContext(e, judged)
 	stdout := cmd.OutOrStdout()
 	for _, o := range plan {
-		if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		results, err := w.reader()
+		if err != nil {
 			return fmt.Errorf("read spooled results: %w", err)
 		}
 		if o.file == "" {
-			if err := report.WriteJSONStreamed(stdout, rep, spool, n); err != nil {
+			if err := report.WriteJSONStreamed(stdout, rep, results, n); err != nil {
 				return err
 			}
 			continue
@@ -246,7 +242,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
-		if err := report.WriteJSONStreamed(file, rep, spool, n); err != nil {
+		if err := report.WriteJSONStreamed(file, rep, results, n); err != nil {
 			file.Close()
 			return err
 		}
@@ -258,6 +254,73 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		return errFindings
 	}
 	return nil
+}
+
+// spoolMemory is how many bytes of encoded results a scan keeps in memory
+// before it spools them to a temporary file (a variable for tests).
+var spoolMemory = 8 << 20
+
+// resultSpool holds encoded results: in memory, in blocks, up to spoolMemory
+// bytes, then in file (created beforehand, so that a scan that cannot have
+// one collects its results instead). The file is removed by close.
+type resultSpool struct {
+	blocks [][]byte
+	size   int
+	file   *os.File
+	w      *bufio.Writer // to file, once the results outgrow memory
+}
+
+const spoolBlock = 1 << 20
+
+func (s *resultSpool) Write(p []byte) (int, error) {
+	n := len(p)
+	if s.w != nil {
+		return s.w.Write(p)
+	}
+	if s.size+len(p) > spoolMemory {
+		s.w = bufio.NewWriterSize(s.file, spoolBlock)
+		for _, b := range s.blocks {
+			if _, err := s.w.Write(b); err != nil {
+				return 0, err
+			}
+		}
+		s.blocks = nil
+		return s.w.Write(p)
+	}
+	s.size += len(p)
+	for len(p) > 0 {
+		if n := len(s.blocks); n == 0 || len(s.blocks[n-1]) == cap(s.blocks[n-1]) {
+			s.blocks = append(s.blocks, make([]byte, 0, spoolBlock))
+		}
+		last := &s.blocks[len(s.blocks)-1]
+		k := min(len(p), cap(*last)-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// reader returns the spooled results from the start.
+func (s *resultSpool) reader() (io.Reader, error) {
+	if s.w == nil {
+		readers := make([]io.Reader, len(s.blocks))
+		for i, b := range s.blocks {
+			readers[i] = bytes.NewReader(b)
+		}
+		return io.MultiReader(readers...), nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return nil, err
+	}
+	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return s.file, nil
+}
+
+func (s *resultSpool) close() {
+	s.file.Close()
+	os.Remove(s.file.Name())
 }
 
 // isTerminal reports whether w is a character device such as a terminal.

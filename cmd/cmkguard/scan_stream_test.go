@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,8 +12,17 @@ import (
 // TestStreamedScanMatchesCollected: a scan that writes only JSON and records
 // no history streams its results through a spool; its report, warnings and
 // exit code must be those of the scan that collects them (a first scan into
-// an empty history, which has nothing to compare with).
+// an empty history, which has nothing to compare with). Results are spooled
+// in memory, and to a file when spoolMemory is small.
 func TestStreamedScanMatchesCollected(t *testing.T) {
+	for _, memory := range []int{spoolMemory, 4 << 10} {
+		defer func(m int) { spoolMemory = m }(spoolMemory)
+		spoolMemory = memory
+		t.Run(fmt.Sprintf("spool memory %d", memory), testStreamedScan)
+	}
+}
+
+func testStreamedScan(t *testing.T) {
 	dir := t.TempDir()
 	generated := filepath.Join(dir, "estate.ndjson")
 	if err := os.WriteFile(generated, estategen.Bytes(3000, 2), 0o644); err != nil {
