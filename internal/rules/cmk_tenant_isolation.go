@@ -41,8 +41,12 @@ var cmkTenantIsolation = &Rule{
 			keys = append(keys, refLabel(ref))
 		}
 		seen := map[*estate.Workload]bool{w: true}
+		// A key behind a disk encryption set can serve thousands of disks:
+		// evidence and messages name the first few sharers and count the rest.
 		var sharers []map[string]any
-		var shared, others, unknown []string
+		var shared, unknown []string
+		var others []*estate.Workload
+		count := 0
 		for _, ref := range refs {
 			for _, use := range env.Estate.KeyUsers(ref.URI) {
 				s := use.Workload
@@ -53,37 +57,59 @@ var cmkTenantIsolation = &Rule{
 				if label := refLabel(ref); !slices.Contains(shared, label) {
 					shared = append(shared, label)
 				}
+				count++
 				tenant, known := tenantTag(env, s.Resource)
-				entry := map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env, s.Resource, known)}
-				sharers = append(sharers, entry)
+				if len(sharers) < maxListed {
+					sharers = append(sharers, map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env, s.Resource, known)})
+				}
 				switch {
 				case !known:
 					unknown = append(unknown, s.ID)
 				case mineKnown && tenant != mine:
-					others = append(others, fmt.Sprintf("%s (%s)", s.ID, tenantLabel(env, s.Resource, true)))
+					others = append(others, s)
 				}
 			}
 		}
 		ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env, w.Resource, mineKnown),
-			"keys", keys, "sharers", nonNilMaps(sharers))
-		if len(sharers) == 0 {
+			"keys", keys, "sharers", nonNilMaps(sharers), "sharerCount", count)
+		if count == 0 {
 			return Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
 		}
 		keyText := strings.Join(shared, ", ")
 		switch {
 		case !mineKnown:
 			return Unknownf(ev, "%d other resource(s) use %s, but only a child of %s is in the snapshot, so its %s tag cannot be read",
-				len(sharers), keyText, w.Name, tagKey)
+				count, keyText, w.Name, tagKey)
 		case len(others) > 0:
-			return Failf(ev, "%s (%s) shares %s with resources of another or no tenant: %s",
-				w.Name, tenantLabel(env, w.Resource, true), keyText, strings.Join(others, ", "))
+			var names []string
+			for _, o := range others[:min(len(others), maxNamed)] {
+				names = append(names, fmt.Sprintf("%s (%s)", o.ID, tenantLabel(env, o.Resource, true)))
+			}
+			return Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
+				w.Name, tenantLabel(env, w.Resource, true), keyText, len(others), strings.Join(names, ", "), more(len(others)))
 		case len(unknown) > 0:
-			return Unknownf(ev, "%s shares %s with resources whose tags are not in the snapshot: %s", w.Name, keyText, strings.Join(unknown, ", "))
+			return Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
+				w.Name, keyText, len(unknown), strings.Join(unknown[:min(len(unknown), maxNamed)], ", "), more(len(unknown)))
 		case mine == "":
-			return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", len(sharers), keyText, w.Name, tagKey)
+			return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", count, keyText, w.Name, tagKey)
 		}
-		return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", len(sharers), keyText, tagKey, env.Policy.Tenant(w.Tags))
+		return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", count, keyText, tagKey, env.Policy.Tenant(w.Tags))
 	},
+}
+
+// maxListed and maxNamed bound the sharers a result lists in its evidence and
+// names in its message; the count is always complete.
+const (
+	maxListed = 20
+	maxNamed  = 5
+)
+
+// more says how many names a message left out.
+func more(n int) string {
+	if n <= maxNamed {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n-maxNamed)
 }
 
 // tenantLabel renders a resource's tenant tag for messages and evidence.

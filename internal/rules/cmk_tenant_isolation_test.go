@@ -1,6 +1,15 @@
 package rules
 
-import "testing"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/input"
+	"github.com/cmkguard/cmkguard/internal/policy"
+)
 
 func TestCMKTenantIsolation(t *testing.T) {
 	runRuleCases(t, "cmk-tenant-isolation", []ruleCase{
@@ -23,4 +32,38 @@ func TestCMKTenantIsolation(t *testing.T) {
 		{Name: "sharer known only from its encryptionProtector", Files: []string{"unknown.json"}, Resource: "storageAccounts/stf", Want: Unknown, Message: "sql-ghost"},
 		{Name: "server known only from its encryptionProtector", Files: []string{"unknown.json"}, Resource: "servers/sql-ghost", Want: Unknown, Message: "tenant tag cannot be read"},
 	})
+}
+
+// A key shared by many resources (a disk encryption set's key behind
+// hundreds of disks) keeps results small: evidence lists the first sharers,
+// the message names a few, and the counts stay complete.
+func TestCMKTenantIsolationBoundsItsLists(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"value": [`)
+	for i := range 40 {
+		tenant := "acme"
+		if i%4 == 0 {
+			tenant = "globex"
+		}
+		fmt.Fprintf(&b, `{"id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st%02d",
+		  "tags": {"tenant": %q}, "properties": {"encryption": {"keySource": "Microsoft.Keyvault",
+		  "keyvaultproperties": {"keyvaulturi": "https://kv-shared.vault.azure.net/", "keyname": "k"}}}},`, i, tenant)
+	}
+	b.WriteString(`{"id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared", "properties": {"vaultUri": "https://kv-shared.vault.azure.net/"}}]}`)
+	bld := estate.NewBuilder()
+	if err := input.Read(context.Background(), "shared.json", strings.NewReader(b.String()), bld); err != nil {
+		t.Fatal(err)
+	}
+	ev := Evaluate(bld.Build(), policy.Default(), fixtureNow, []*Rule{cmkTenantIsolation})
+	if len(ev.Results) != 40 {
+		t.Fatalf("%d results, want 40", len(ev.Results))
+	}
+	r := ev.Results[1] // st01, tenant acme: shares with 10 globex resources
+	if r.Status != Fail || len(r.Evidence["sharers"].([]map[string]any)) != maxListed || r.Evidence["sharerCount"] != 39 {
+		t.Errorf("st01: %s, %d sharers listed, count %v; want fail, %d listed, 39 counted", r.Status,
+			len(r.Evidence["sharers"].([]map[string]any)), r.Evidence["sharerCount"], maxListed)
+	}
+	if !strings.Contains(r.Message, "with 10 resource(s) of another or no tenant") || !strings.HasSuffix(r.Message, "and 5 more") {
+		t.Errorf("st01 message: %s", r.Message)
+	}
 }
