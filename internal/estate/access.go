@@ -100,6 +100,9 @@ type scopeIndex struct {
 	// groups are the positions of assignments at management-group scope,
 	// which apply below the group by subscription ancestry, not by id.
 	groups []int
+	// keyScopes maps a vault id (lower case) to the key scopes below it that
+	// hold role assignments, in first-seen order.
+	keyScopes map[string][]string
 }
 
 // assignmentsAt returns, in RoleAssignments order, the role assignments
@@ -127,13 +130,29 @@ func (e *Estate) assignmentsAt(target string) []*RoleAssignment {
 // indexScopes builds the index behind assignmentsAt once, after Build.
 func (e *Estate) indexScopes() {
 	e.scopes.byScope = map[string][]int{}
+	e.scopes.keyScopes = map[string][]string{}
 	for i, ra := range e.RoleAssignments {
 		k := strings.TrimRight(Lower(ra.Scope), "/")
+		first := len(e.scopes.byScope[k]) == 0
 		e.scopes.byScope[k] = append(e.scopes.byScope[k], i)
-		if sid, ok := ParseID(ra.Scope); ok && sid.Type == "microsoft.management/managementgroups" {
+		sid, ok := ParseID(ra.Scope)
+		switch {
+		case !ok:
+		case sid.Type == "microsoft.management/managementgroups":
 			e.scopes.groups = append(e.scopes.groups, i)
+		case first && (sid.Type == "microsoft.keyvault/vaults/keys" || sid.Type == "microsoft.keyvault/managedhsms/keys"):
+			v := Lower(sid.Parent)
+			e.scopes.keyScopes[v] = append(e.scopes.keyScopes[v], k)
 		}
 	}
+}
+
+// KeyScopesWithAssignments returns the scopes of single keys of v that hold
+// role assignments: rights granted there apply to that key only, and the
+// vault's own scope does not show them.
+func (e *Estate) KeyScopesWithAssignments(v *Vault) []string {
+	e.scopesOnce.Do(e.indexScopes)
+	return e.scopes.keyScopes[strings.TrimRight(Lower(v.ID), "/")]
 }
 
 // appliesTo reports whether a role assignment at scope applies to target. A

@@ -150,18 +150,9 @@ func permissionModel(v *estate.Vault) string {
 // holding it.
 func privilegedHolders(env *Env, v *estate.Vault) []holder {
 	grants := env.Estate.Grants(v, v.ID, "")
-	vaultScope := estate.Lower(strings.TrimRight(v.ID, "/"))
-	below := map[string]bool{}
-	for _, ra := range env.Estate.RoleAssignments {
-		if below[ra.Scope] || !estate.Within(ra.Scope, vaultScope) {
-			continue
-		}
-		if id, _ := estate.ParseID(ra.Scope); !strings.HasSuffix(id.Type, "/keys") {
-			continue // the vault itself (done above), or a secret or certificate
-		}
-		below[ra.Scope] = true
-		for _, g := range env.Estate.Grants(v, ra.Scope, "") {
-			if g.Via == "role assignment" && g.Scope == ra.Scope {
+	for _, scope := range env.Estate.KeyScopesWithAssignments(v) {
+		for _, g := range env.Estate.Grants(v, scope, "") {
+			if g.Via == "role assignment" && g.Scope == scope {
 				grants = append(grants, g)
 			}
 		}
