@@ -34,13 +34,21 @@ var cmkTenantIsolation = &Rule{
 		if len(refs) == 0 {
 			return NotApplicable
 		}
-		mine, mineKnown := tenantTag(env, w.Resource)
+		mine, mineKnown := env.tenant(w.Resource)
 		tagKey := env.Policy.TenantTagKey
 		var keys []string
 		for _, ref := range refs {
 			keys = append(keys, refLabel(ref))
 		}
-		seen := map[*estate.Workload]bool{w: true}
+		// Sharers are deduplicated across references; KeyUsers lists a
+		// workload's uses of one key next to each other, so with one
+		// reference comparing with the previous sharer is enough, and the
+		// per-workload map (quadratic in the sharers of a popular key) is only
+		// needed with several.
+		var seen map[*estate.Workload]bool
+		if len(refs) > 1 {
+			seen = map[*estate.Workload]bool{w: true}
+		}
 		// A key behind a disk encryption set can serve thousands of disks:
 		// evidence and messages name the first few sharers and count the rest.
 		var sharers []map[string]any
@@ -48,17 +56,22 @@ var cmkTenantIsolation = &Rule{
 		var others []*estate.Workload
 		count := 0
 		for _, ref := range refs {
-			for _, use := range env.Estate.KeyUsers(ref.URI) {
+			label := refLabel(ref)
+			var prev *estate.Workload
+			for _, use := range env.keyUsers(ref.URI) {
 				s := use.Workload
-				if seen[s] {
+				if s == w || s == prev || seen[s] {
 					continue
 				}
-				seen[s] = true
-				if label := refLabel(ref); !slices.Contains(shared, label) {
+				prev = s
+				if seen != nil {
+					seen[s] = true
+				}
+				if !slices.Contains(shared, label) {
 					shared = append(shared, label)
 				}
 				count++
-				tenant, known := tenantTag(env, s.Resource)
+				tenant, known := env.tenant(s.Resource)
 				if len(sharers) < maxListed {
 					sharers = append(sharers, map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env, s.Resource, known)})
 				}

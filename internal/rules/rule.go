@@ -101,6 +101,42 @@ type Env struct {
 	Estate *estate.Estate
 	Policy *policy.Policy
 	Now    time.Time
+
+	// Answers that many subjects ask again, computed once per evaluation
+	// (rules run one after another, never concurrently).
+	tenants map[*estate.Resource]tenantTagValue
+	users   map[estate.KeyURI][]estate.KeyUse
+}
+
+type tenantTagValue struct {
+	tenant string
+	known  bool
+}
+
+// tenant is tenantTag, remembered per resource.
+func (env *Env) tenant(r *estate.Resource) (string, bool) {
+	if v, ok := env.tenants[r]; ok {
+		return v.tenant, v.known
+	}
+	if env.tenants == nil {
+		env.tenants = map[*estate.Resource]tenantTagValue{}
+	}
+	t, known := tenantTag(env, r)
+	env.tenants[r] = tenantTagValue{t, known}
+	return t, known
+}
+
+// keyUsers is Estate.KeyUsers, remembered per key reference.
+func (env *Env) keyUsers(u estate.KeyURI) []estate.KeyUse {
+	if l, ok := env.users[u]; ok {
+		return l
+	}
+	if env.users == nil {
+		env.users = map[estate.KeyURI][]estate.KeyUse{}
+	}
+	l := env.Estate.KeyUsers(u)
+	env.users[u] = l
+	return l
 }
 
 // Outcome is a rule's verdict on one subject. The zero Outcome means the rule
