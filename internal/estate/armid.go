@@ -305,41 +305,17 @@ func equalFoldASCII(a, b string) bool {
 // of characters (slashes included) and ? matches one character. RBAC action
 // patterns and policy waiver resource patterns both use it.
 func Glob(pattern, s string) bool {
+	// ASCII is folded while matching instead of lower-casing copies (role
+	// actions are matched for every grant a rule looks at); anything else is
+	// lower-cased first, after which folding changes nothing.
 	if !asciiOnly(pattern) || !asciiOnly(s) {
-		return globLower(Lower(pattern), Lower(s))
+		pattern, s = Lower(pattern), Lower(s)
 	}
-	// ASCII: fold case while matching instead of lower-casing copies (role
-	// actions are matched for every grant a rule looks at).
-	pi, si, star, mark := 0, 0, -1, 0
-	for si < len(s) {
-		switch {
-		case pi < len(pattern) && (pattern[pi] == '?' || lowerASCII(pattern[pi]) == lowerASCII(s[si])):
-			pi++
-			si++
-		case pi < len(pattern) && pattern[pi] == '*':
-			star, mark = pi, si
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			si = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(pattern) && pattern[pi] == '*' {
-		pi++
-	}
-	return pi == len(pattern)
-}
-
-// globLower is Glob on lower-cased strings.
-func globLower(pattern, s string) bool {
 	// Iterative matching, backtracking to the last star.
 	pi, si, star, mark := 0, 0, -1, 0
 	for si < len(s) {
 		switch {
-		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
+		case pi < len(pattern) && (pattern[pi] == '?' || lowerASCII(pattern[pi]) == lowerASCII(s[si])):
 			pi++
 			si++
 		case pi < len(pattern) && pattern[pi] == '*':

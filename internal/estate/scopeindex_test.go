@@ -134,3 +134,30 @@ func FuzzGlob(f *testing.F) {
 		}
 	})
 }
+
+// globLower is the reference FuzzGlob holds Glob to: matching on lower-cased
+// copies, as Glob did before it folded ASCII case in place.
+func globLower(pattern, s string) bool {
+	// Iterative matching, backtracking to the last star.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(pattern) && pattern[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
+}
