@@ -93,40 +93,41 @@ type Identity struct {
 	Unknown string `json:"unknown,omitempty"`
 }
 
-// index is a renderer's view of a report's context, keyed by lower-case id.
-type index struct {
-	resources map[string]*Resource
-	keys      map[string]*Key
-	vaults    map[string]*Vault
-	chains    map[string][]*Chain // by workload id
+// Index is a view of a report's context keyed by lower-case id, for the
+// renderers and the dashboard.
+type Index struct {
+	Resources map[string]*Resource
+	Keys      map[string]*Key
+	Vaults    map[string]*Vault
+	Chains    map[string][]*Chain // by workload id
 }
 
-func newIndex(r *Report) *index {
-	ix := &index{resources: map[string]*Resource{}, keys: map[string]*Key{}, vaults: map[string]*Vault{}, chains: map[string][]*Chain{}}
-	if r.Context == nil {
+// NewIndex indexes a context; a nil context gives empty maps.
+func NewIndex(c *Context) *Index {
+	ix := &Index{Resources: map[string]*Resource{}, Keys: map[string]*Key{}, Vaults: map[string]*Vault{}, Chains: map[string][]*Chain{}}
+	if c == nil {
 		return ix
 	}
-	c := r.Context
 	for i := range c.Resources {
-		ix.resources[strings.ToLower(c.Resources[i].ID)] = &c.Resources[i]
+		ix.Resources[strings.ToLower(c.Resources[i].ID)] = &c.Resources[i]
 	}
 	for i := range c.Keys {
-		ix.keys[strings.ToLower(c.Keys[i].ID)] = &c.Keys[i]
+		ix.Keys[strings.ToLower(c.Keys[i].ID)] = &c.Keys[i]
 	}
 	for i := range c.Vaults {
-		ix.vaults[strings.ToLower(c.Vaults[i].ID)] = &c.Vaults[i]
+		ix.Vaults[strings.ToLower(c.Vaults[i].ID)] = &c.Vaults[i]
 	}
 	for i := range c.Chains {
 		k := strings.ToLower(c.Chains[i].Workload)
-		ix.chains[k] = append(ix.chains[k], &c.Chains[i])
+		ix.Chains[k] = append(ix.Chains[k], &c.Chains[i])
 	}
 	return ix
 }
 
 // resource returns what the context says about a resource id; when it says
 // nothing, the name, subscription and resource group are read off the id.
-func (ix *index) resource(id, typ string) *Resource {
-	if r := ix.resources[strings.ToLower(id)]; r != nil {
+func (ix *Index) resource(id, typ string) *Resource {
+	if r := ix.Resources[strings.ToLower(id)]; r != nil {
 		return r
 	}
 	r := &Resource{ID: id, Type: typ}

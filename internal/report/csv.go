@@ -18,7 +18,7 @@ var csvHeader = []string{"status", "severity", "rule", "resource_name", "resourc
 // row. Every cell is made safe for spreadsheets (see SpreadsheetSafe): a
 // resource name or tag cannot become a formula.
 func WriteCSV(w io.Writer, r *Report, _ Options) error {
-	ix := newIndex(r)
+	ix := NewIndex(r.Context)
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return fmt.Errorf("write CSV report: %w", err)

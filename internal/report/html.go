@@ -104,7 +104,7 @@ type htmlHop struct {
 }
 
 func buildHTMLPage(r *Report, opt Options) htmlPage {
-	ix := newIndex(r)
+	ix := NewIndex(r.Context)
 	_, byID := ruleIndex(r, opt)
 	p := htmlPage{
 		CSP: HTMLPolicy(), Style: template.CSS(htmlStyle), Script: template.JS(htmlScript),
@@ -191,10 +191,10 @@ func buildHTMLPage(r *Report, opt Options) htmlPage {
 // workload, each key reference as workload → key holders → identity → key →
 // vault; for a key, key → vault and the workloads that use it; for a vault,
 // the vault alone.
-func evidenceChains(res rules.Result, ix *index, now time.Time) [][]htmlHop {
+func evidenceChains(res rules.Result, ix *Index, now time.Time) [][]htmlHop {
 	id := strings.ToLower(res.Resource)
 	var out [][]htmlHop
-	if chains := ix.chains[id]; len(chains) > 0 {
+	if chains := ix.Chains[id]; len(chains) > 0 {
 		for _, c := range chains {
 			rsc := ix.resource(c.Workload, "")
 			hops := []htmlHop{{Kind: "workload", Name: rsc.Name, Details: nonEmpty(rsc.Service, c.Field)}}
@@ -224,7 +224,7 @@ func evidenceChains(res rules.Result, ix *index, now time.Time) [][]htmlHop {
 		}
 		return out
 	}
-	if k := ix.keys[id]; k != nil {
+	if k := ix.Keys[id]; k != nil {
 		hops := []htmlHop{keyHop(k.ID, k.URI, ix, now), vaultHop(k.Vault, ix)}
 		for _, u := range k.UsedBy {
 			rsc := ix.resource(u, "")
@@ -232,7 +232,7 @@ func evidenceChains(res rules.Result, ix *index, now time.Time) [][]htmlHop {
 		}
 		return [][]htmlHop{hops}
 	}
-	if ix.vaults[id] != nil {
+	if ix.Vaults[id] != nil {
 		return [][]htmlHop{{vaultHop(res.Resource, ix)}}
 	}
 	return nil
@@ -240,8 +240,8 @@ func evidenceChains(res rules.Result, ix *index, now time.Time) [][]htmlHop {
 
 // keyHop describes a key, from the context when the snapshot holds it. A
 // disabled key, or one expired at the scan time now, is marked bad.
-func keyHop(id, uri string, ix *index, now time.Time) htmlHop {
-	k := ix.keys[strings.ToLower(id)]
+func keyHop(id, uri string, ix *Index, now time.Time) htmlHop {
+	k := ix.Keys[strings.ToLower(id)]
 	if k == nil {
 		return htmlHop{Kind: "key", Name: cmp.Or(uri, id, "unknown"), State: "unknown", Details: []string{"not in the snapshot"}}
 	}
@@ -264,8 +264,8 @@ func keyHop(id, uri string, ix *index, now time.Time) htmlHop {
 
 // vaultHop describes a vault or Managed HSM, from the context when the
 // snapshot holds it.
-func vaultHop(id string, ix *index) htmlHop {
-	v := ix.vaults[strings.ToLower(id)]
+func vaultHop(id string, ix *Index) htmlHop {
+	v := ix.Vaults[strings.ToLower(id)]
 	if v == nil {
 		name := id
 		if strings.HasPrefix(id, "/") {

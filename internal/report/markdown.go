@@ -21,7 +21,7 @@ var statusLabel = map[rules.Status]string{rules.Fail: "✗ fail", rules.Unknown:
 // escaped (see mdEscape and mdCode), so resource names and tags cannot add
 // markup, links, mentions or table cells.
 func WriteMarkdown(w io.Writer, r *Report, opt Options) error {
-	ix := newIndex(r)
+	ix := NewIndex(r.Context)
 	_, byID := ruleIndex(r, opt)
 	s := r.Summary
 	var b strings.Builder
@@ -103,7 +103,7 @@ func WriteMarkdown(w io.Writer, r *Report, opt Options) error {
 }
 
 // mdFindings writes one table of results, at most mdMaxRows rows.
-func mdFindings(b *strings.Builder, list []rules.Result, ix *index, byID map[string]*rules.Rule) {
+func mdFindings(b *strings.Builder, list []rules.Result, ix *Index, byID map[string]*rules.Rule) {
 	b.WriteString("| Severity | Status | Rule | Resource | Finding |\n|---|---|---|---|---|\n")
 	for i, res := range list {
 		if i == mdMaxRows {

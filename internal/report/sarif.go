@@ -181,7 +181,7 @@ func WriteSARIF(w io.Writer, r *Report, opt Options) error {
 		ruleAt[ru.ID] = i
 		driver.Rules = append(driver.Rules, sarifDescriptor(ru))
 	}
-	ix := newIndex(r)
+	ix := NewIndex(r.Context)
 	results := []sarifResult{}
 	for _, res := range r.Results {
 		if res.Status == rules.Pass {
@@ -260,7 +260,7 @@ func problemSeverity(s rules.Severity) string {
 }
 
 // sarifFinding turns one non-passing result into a SARIF result.
-func sarifFinding(res rules.Result, ruleIdx int, ix *index) sarifResult {
+func sarifFinding(res rules.Result, ruleIdx int, ix *Index) sarifResult {
 	rsc := ix.resource(res.Resource, res.ResourceType)
 	out := sarifResult{
 		RuleID: res.Rule, RuleIndex: ruleIdx, Kind: "fail", Level: sarifLevel(res.Severity),

@@ -104,7 +104,7 @@ func (s *Server) apiKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.opt.Now().UTC()
 	if id := r.URL.Query().Get("id"); id != "" {
-		k := v.keys[estate.Lower(id)]
+		k := v.Keys[estate.Lower(id)]
 		if k == nil {
 			s.apiError(w, r, usage{http.StatusNotFound, "scan " + strconv.FormatInt(v.info.ID, 10) + " holds no key " + id})
 			return

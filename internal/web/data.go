@@ -167,12 +167,9 @@ type scanView struct {
 	hasDetail bool
 	detail    *history.Detail
 
-	resources map[string]*report.Resource // by lower-case id
-	keys      map[string]*report.Key
-	vaults    map[string]*report.Vault
-	chains    map[string][]report.Chain // by workload
-	impacts   map[string]*impact.Impact // by lower-case key id
-	byRes     map[string][]int          // indexes into results, by resource
+	*report.Index                           // the scan's context by lower-case id
+	impacts       map[string]*impact.Impact // by lower-case key id
+	byRes         map[string][]int          // indexes into results, by resource
 	// referenced are the resources the scan's chains and blast radii name
 	// (identities, key holders) whether or not a rule judged them.
 	referenced map[string]bool
@@ -198,25 +195,14 @@ type filterOptions struct {
 const unclassified = "unclassified"
 
 func newScanView(info history.ScanInfo, results []rules.Result, d *history.Detail) *scanView {
-	v := &scanView{info: info, hasDetail: d != nil, detail: d, resources: map[string]*report.Resource{},
-		keys: map[string]*report.Key{}, vaults: map[string]*report.Vault{}, chains: map[string][]report.Chain{},
+	v := &scanView{info: info, hasDetail: d != nil, detail: d,
 		impacts: map[string]*impact.Impact{}, byRes: map[string][]int{}, referenced: map[string]bool{}}
 	if d == nil {
 		v.detail = &history.Detail{}
 	}
-	if c := v.detail.Context; c != nil {
-		for i := range c.Resources {
-			v.resources[estate.Lower(c.Resources[i].ID)] = &c.Resources[i]
-		}
-		for i := range c.Keys {
-			v.keys[estate.Lower(c.Keys[i].ID)] = &c.Keys[i]
-		}
-		for i := range c.Vaults {
-			v.vaults[estate.Lower(c.Vaults[i].ID)] = &c.Vaults[i]
-		}
-		for _, ch := range c.Chains {
-			k := estate.Lower(ch.Workload)
-			v.chains[k] = append(v.chains[k], ch)
+	v.Index = report.NewIndex(v.detail.Context)
+	for _, chains := range v.Chains {
+		for _, ch := range chains {
 			for _, id := range append([]string{ch.Workload, ch.Identity.ResourceID, ch.Key, ch.Vault}, ch.Via...) {
 				if id != "" {
 					v.referenced[estate.Lower(id)] = true
@@ -250,7 +236,7 @@ func newScanView(info history.ScanInfo, results []rules.Result, d *history.Detai
 	for i, r := range results {
 		k := estate.Lower(r.Resource)
 		name, sub, _ := splitID(r.Resource)
-		if res := v.resources[k]; res != nil {
+		if res := v.Resources[k]; res != nil {
 			name = cmp.Or(res.Name, name)
 			sub = cmp.Or(res.Subscription, sub)
 		}
@@ -286,7 +272,7 @@ func newScanView(info history.ScanInfo, results []rules.Result, d *history.Detai
 // resourceOf describes a resource of the scan: from the recorded context, or
 // read off its id when the context does not name it.
 func (v *scanView) resourceOf(id string) *report.Resource {
-	if r := v.resources[estate.Lower(id)]; r != nil {
+	if r := v.Resources[estate.Lower(id)]; r != nil {
 		return r
 	}
 	r := &report.Resource{ID: id}
@@ -300,7 +286,7 @@ func (v *scanView) resourceOf(id string) *report.Resource {
 // knows reports whether the scan judged or names the resource.
 func (v *scanView) knows(id string) bool {
 	k := estate.Lower(id)
-	return len(v.byRes[k]) > 0 || v.resources[k] != nil || v.vaults[k] != nil || v.keys[k] != nil || v.referenced[k]
+	return len(v.byRes[k]) > 0 || v.Resources[k] != nil || v.Vaults[k] != nil || v.Keys[k] != nil || v.referenced[k]
 }
 
 // label returns the classification and tenant of a resource, if recorded.

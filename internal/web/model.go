@@ -91,7 +91,7 @@ func (s *Server) keyDoc(v *scanView, k *report.Key, now time.Time, full bool) ke
 	}
 	if full {
 		d.BlastRadius = v.impacts[estate.Lower(k.ID)]
-		d.Vault = v.vaults[estate.Lower(k.Vault)]
+		d.Vault = v.Vaults[estate.Lower(k.Vault)]
 		if d.KeyResults == nil {
 			d.KeyResults = []row{}
 		}
@@ -161,7 +161,7 @@ type resourceDoc struct {
 	Results  []row            `json:"results"`
 	// Chains are the workload's evidence chains: workload → key holders →
 	// identity → key → vault.
-	Chains     []report.Chain      `json:"chains"`
+	Chains     []*report.Chain     `json:"chains"`
 	LostAccess []impact.LostAccess `json:"lostAccess"`
 	Blocked    []impact.Blocked    `json:"blockedByFirewall"`
 	// OpenEpisodes are the resource's failures not yet remediated at the
@@ -173,7 +173,7 @@ type resourceDoc struct {
 }
 
 func buildResource(v *scanView, k *history.KPIs, id string) *resourceDoc {
-	d := &resourceDoc{Scan: v.info.ID, Resource: v.resourceOf(id), Results: byStatus(v.resultsOf(id)), Chains: v.chains[estate.Lower(id)],
+	d := &resourceDoc{Scan: v.info.ID, Resource: v.resourceOf(id), Results: byStatus(v.resultsOf(id)), Chains: v.Chains[estate.Lower(id)],
 		LostAccess: []impact.LostAccess{}, Blocked: []impact.Blocked{}, OpenEpisodes: []history.OpenEpisode{}}
 	if l, ok := v.label(id); ok {
 		d.Label = &l
@@ -182,7 +182,7 @@ func buildResource(v *scanView, k *history.KPIs, id string) *resourceDoc {
 		d.Results = []row{}
 	}
 	if d.Chains == nil {
-		d.Chains = []report.Chain{}
+		d.Chains = []*report.Chain{}
 	}
 	if f := v.detail.Forecast; f != nil {
 		for _, l := range f.LostAccess {
@@ -203,8 +203,8 @@ func buildResource(v *scanView, k *history.KPIs, id string) *resourceDoc {
 			}
 		}
 	}
-	_, d.IsKey = v.keys[estate.Lower(id)]
-	_, d.IsVault = v.vaults[estate.Lower(id)]
+	_, d.IsKey = v.Keys[estate.Lower(id)]
+	_, d.IsVault = v.Vaults[estate.Lower(id)]
 	return d
 }
 

@@ -286,7 +286,7 @@ func (s *Server) key(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.URL.Query().Get("id")
-	k := v.keys[estate.Lower(id)]
+	k := v.Keys[estate.Lower(id)]
 	if k == nil {
 		s.pageError(w, r, usage{http.StatusNotFound, "scan " + strconv.FormatInt(v.info.ID, 10) + " holds no key " + id})
 		return
