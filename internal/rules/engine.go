@@ -48,7 +48,7 @@ func Evaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule
 // once, in order; the rules run on the same subjects with the same inputs as
 // they would one rule at a time.
 func EvaluateEach(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, yield func(*Result) bool) Evaluation {
-	env := &Env{Estate: e, Policy: p, Now: now.UTC()}
+	env := newEnv(e, p, now)
 	out := Evaluation{InScope: map[string]bool{}}
 	used := map[*policy.Waiver]bool{}
 	active := activeRules(p, catalog)

@@ -102,8 +102,8 @@ type Env struct {
 	Policy *policy.Policy
 	Now    time.Time
 
-	// Answers that many subjects ask again, computed once per evaluation
-	// (rules run one after another, never concurrently).
+	// Answers that many subjects ask again, remembered for the rest of the
+	// evaluation. An Env serves one goroutine; fork gives another its own.
 	tenants map[*estate.Resource]tenantTagValue
 	users   map[estate.KeyURI][]estate.KeyUse
 }
@@ -112,6 +112,16 @@ type tenantTagValue struct {
 	tenant string
 	known  bool
 }
+
+// newEnv returns the Env an evaluation starts with.
+func newEnv(e *estate.Estate, p *policy.Policy, now time.Time) *Env {
+	return &Env{Estate: e, Policy: p, Now: now.UTC()}
+}
+
+// fork returns an Env for another goroutine of the same evaluation: it reads
+// the same estate, policy and time, and keeps caches of its own, since an Env
+// is used by one goroutine at a time.
+func (env *Env) fork() *Env { return newEnv(env.Estate, env.Policy, env.Now) }
 
 // tenant is tenantTag, remembered per resource.
 func (env *Env) tenant(r *estate.Resource) (string, bool) {
