@@ -186,3 +186,27 @@ func TestJSONEncodingErrors(t *testing.T) {
 		t.Fatalf("got %v, want encoding/json's unsupported value error", err)
 	}
 }
+
+// FuzzAppendJSONString holds appendJSONString to the bytes encoding/json
+// writes for any string: escapes, HTML characters, U+2028 and U+2029,
+// invalid UTF-8, and the runs of plain bytes copied between them.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{
+		"", "plain", `"quoted" \ back`, "<a href='x'>&amp;</a>", "\x00\x01\x1f\x7f\b\f\n\r\t",
+		"é…\u2028\u2029\ufffd", "\xff\xfe", "ab\xe2\x80", "\xe2\x80\xa8x", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"/subscriptions/1aeaa4f9-9296-a99b-20a5-8985fabe9751/resourceGroups/rg-7/providers/Microsoft.Storage/storageAccounts/st1",
+		"0123456789abcdef<0123456789abcdef>0123456789abcdef&", "12345678\"1234567\\",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendJSONString([]byte("prefix"), s)
+		if string(got) != "prefix"+string(want) {
+			t.Fatalf("appendJSONString(%q) = %q, want %q", s, got[len("prefix"):], want)
+		}
+	})
+}
