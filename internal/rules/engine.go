@@ -3,8 +3,10 @@ package rules
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -29,34 +31,153 @@ type Evaluation struct {
 // then rule.
 func Evaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule) Evaluation {
 	var results []Result
-	ev := EvaluateEach(e, p, now, catalog, func(r *Result) bool {
-		results = append(results, *r)
-		return true
-	})
+	ev, _ := EvaluateBlocks(e, p, now, catalog, runtime.GOMAXPROCS(0),
+		func() func([]Result) []Result { return slices.Clone[[]Result] },
+		func(block []Result) error {
+			results = append(results, block...)
+			return nil
+		})
 	ev.Results = results
 	return ev
 }
 
-// EvaluateEach evaluates as Evaluate does, but hands each result to yield as
-// soon as it is made, in Evaluate's order (by lower-case resource id, then
-// rule id), instead of collecting them, so that a scan can write results out
-// without holding them. The *Result is valid only during the call. The
-// returned Evaluation has everything but Results. When yield returns false,
-// evaluation stops there and the Evaluation counts only what was yielded.
+// blockSubjects is about how many subjects make one block of EvaluateBlocks
+// (a variable for tests): enough to keep the goroutines busy between
+// hand-overs, few enough that the blocks in flight stay small.
+var blockSubjects = 512
+
+// EvaluateBlocks evaluates as Evaluate does, on up to workers goroutines, and
+// hands the results over in blocks instead of collecting them, so that a scan
+// can encode and write them out without holding them. The subjects, in
+// Evaluate's order (by lower-case resource id, then rule id), are cut into
+// blocks of consecutive resources. Each goroutine calls newProcess once, and
+// hands every block it evaluates to the function it got, on that goroutine:
+// work that can run in parallel (encoding) goes there; the Results are valid
+// only during that call. What process returns reaches deliver on the calling
+// goroutine, in block order. The returned Evaluation has everything but
+// Results. When deliver returns an error, evaluation stops and EvaluateBlocks
+// returns the error.
 //
 // Each resource is judged by all its rules in turn, so the estate is walked
 // once, in order; the rules run on the same subjects with the same inputs as
 // they would one rule at a time.
-func EvaluateEach(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, yield func(*Result) bool) Evaluation {
+func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int,
+	newProcess func() func([]Result) T, deliver func(T) error) (Evaluation, error) {
+	now = now.UTC()
+	subjects := subjectsOf(e)
+	active := activeRules(p, catalog)
+	workers = max(1, workers)
+
+	type job struct {
+		lo, hi int
+		out    chan block[T]
+	}
+	jobs := make(chan job, 2*workers)
+	order := make(chan chan block[T], 2*workers)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(order)
+		for lo := 0; lo < len(subjects); {
+			hi := min(lo+blockSubjects, len(subjects))
+			for hi < len(subjects) && subjects[hi].key == subjects[hi-1].key {
+				hi++ // a resource's subjects stay in one block
+			}
+			j := job{lo, hi, make(chan block[T], 1)}
+			select {
+			case jobs <- j:
+			case <-done:
+				return
+			}
+			select {
+			case order <- j.out:
+			case <-done:
+				return
+			}
+			lo = hi
+		}
+	})
 	env := newEnv(e, p, now)
+	for w := range workers {
+		wenv := env
+		if w > 0 {
+			wenv = env.fork()
+		}
+		wg.Go(func() {
+			process := newProcess()
+			var results []Result
+			for j := range jobs {
+				b := block[T]{}
+				results = judgeBlock(wenv, active, subjects[j.lo:j.hi], results[:0], &b.tally)
+				b.value = process(results)
+				j.out <- b
+			}
+		})
+	}
+
 	out := Evaluation{InScope: map[string]bool{}}
 	used := map[*policy.Waiver]bool{}
-	active := activeRules(p, catalog)
-	subjects := subjectsOf(e)
-	s := &out.Summary
-	var res Result
-	stopped := false
-	for i := 0; i < len(subjects) && !stopped; {
+	var err error
+	for ch := range order {
+		b := <-ch
+		out.Summary.add(b.tally.summary)
+		for _, in := range b.tally.inScope {
+			out.InScope[in.key] = in.compliant
+		}
+		for _, w := range b.tally.used {
+			used[w] = true
+		}
+		if err = deliver(b.value); err != nil {
+			break
+		}
+	}
+	close(done)
+	for range order {
+		// Let the producer see done; the workers drain the closed jobs.
+	}
+	wg.Wait()
+	if err != nil {
+		return out, err
+	}
+	for _, w := range p.Waivers {
+		switch {
+		case !now.Before(w.Until()):
+			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s expired %s; the failures it covered are reported again",
+				w.Line, w.Rule, w.Resource, w.Until().Format(time.DateOnly)))
+		case !used[w]:
+			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s matched no failing result", w.Line, w.Rule, w.Resource))
+		}
+	}
+	out.Summary.CompliancePercent = compliancePercent(out.Summary.Compliant, out.Summary.InScope)
+	return out, nil
+}
+
+// block is one block of subjects evaluated: what process made of its results,
+// and what the Evaluation takes from them.
+type block[T any] struct {
+	value T
+	tally tally
+}
+
+// tally is what a block adds to the Evaluation: counts, the workloads in the
+// KPI's scope, and the waivers that matched.
+type tally struct {
+	summary Summary
+	inScope []scoped
+	used    []*policy.Waiver
+}
+
+type scoped struct {
+	key       string
+	compliant bool
+}
+
+// judgeBlock judges subjects, which hold every subject of each of their
+// resources, appending the results to results and counting them in t.
+func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Result, t *tally) []Result {
+	p := env.Policy
+	for i := 0; i < len(subjects); {
 		j := i + 1
 		for j < len(subjects) && subjects[j].key == subjects[i].key {
 			j++
@@ -73,11 +194,11 @@ func EvaluateEach(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*
 				if !o.Applies() {
 					continue
 				}
-				res = Result{Rule: r.rule.ID, Resource: sub.res.ID, ResourceType: sub.res.Type, Status: o.Status, Severity: r.severity,
+				res := Result{Rule: r.rule.ID, Resource: sub.res.ID, ResourceType: sub.res.Type, Status: o.Status, Severity: r.severity,
 					Message: o.Message, Evidence: o.Evidence, Remediation: r.rule.Remediation, Frameworks: r.rule.Frameworks}
 				if o.Status == Fail {
-					if w, inForce := p.Waiver(r.rule.ID, sub.res.ID, now); w != nil {
-						used[w] = true
+					if w, inForce := p.Waiver(r.rule.ID, sub.res.ID, env.Now); w != nil {
+						t.used = append(t.used, w)
 						if inForce {
 							res.Status = Waived
 							res.WaiverReason = w.Reason
@@ -86,46 +207,30 @@ func EvaluateEach(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*
 					}
 				}
 				judged = true
-				count(s, &res)
+				count(&t.summary, &res)
 				if strings.HasPrefix(res.Rule, "cmk-") && (res.Status == Fail || res.Status == Unknown) {
 					blocked = true
 				}
-				if !yield(&res) {
-					stopped = true
-					break
-				}
-			}
-			if stopped {
-				break
+				results = append(results, res)
 			}
 		}
 		if judged {
-			s.Resources++
+			t.summary.Resources++
 		}
+		counted := false
 		for gi := range group {
-			if sub := &group[gi]; sub.kind == workloadSubject && RequiresCMK(p, sub.w) {
-				if _, counted := out.InScope[sub.key]; !counted {
-					out.InScope[sub.key] = !blocked
-					s.InScope++
-					if !blocked {
-						s.Compliant++
-					}
+			if sub := &group[gi]; !counted && sub.kind == workloadSubject && RequiresCMK(p, sub.w) {
+				counted = true
+				t.inScope = append(t.inScope, scoped{sub.key, !blocked})
+				t.summary.InScope++
+				if !blocked {
+					t.summary.Compliant++
 				}
 			}
 		}
 		i = j
 	}
-	for _, w := range p.Waivers {
-		switch {
-		case !now.Before(w.Until()):
-			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s expired %s; the failures it covered are reported again",
-				w.Line, w.Rule, w.Resource, w.Until().Format(time.DateOnly)))
-		case !used[w]:
-			out.Notes = append(out.Notes, fmt.Sprintf("policy line %d: waiver for %s on %s matched no failing result", w.Line, w.Rule, w.Resource))
-		}
-	}
-	s.CompliancePercent = compliancePercent(s.Compliant, s.InScope)
-	return out
+	return results
 }
 
 // subjectKind says which evaluate function of a rule judges a subject.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,9 +23,9 @@ import (
 // referenceEvaluate is the engine as it was before it judged resource by
 // resource: every rule over all its subjects in catalog order, then a stable
 // sort by resource and rule, then the summary over the collected results.
-// EvaluateEach must give the same evaluation.
+// Evaluate and EvaluateBlocks must give the same evaluation.
 func referenceEvaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule) Evaluation {
-	env := &Env{Estate: e, Policy: p, Now: now.UTC()}
+	env := newEnv(e, p, now)
 	var out Evaluation
 	used := map[*policy.Waiver]bool{}
 	emit := func(r *Rule, res *estate.Resource, o Outcome) {
@@ -202,12 +203,64 @@ waivers:
 	}
 }
 
-// TestEvaluateEachStops stops when yield says so.
-func TestEvaluateEachStops(t *testing.T) {
+// TestEvaluateBlocksStops stops when deliver returns an error, and returns it.
+func TestEvaluateBlocksStops(t *testing.T) {
 	e := readTestEstate(t, "../../examples/estate")
-	n := 0
-	ev := EvaluateEach(e, policy.Default(), fixtureNow, Catalog(), func(*Result) bool { n++; return n < 5 })
-	if n != 5 || ev.Summary.Results != 5 {
-		t.Fatalf("yield called %d times, %d results counted; want 5", n, ev.Summary.Results)
+	defer func(n int) { blockSubjects = n }(blockSubjects)
+	blockSubjects = 1
+	stop := errors.New("stop")
+	for _, workers := range []int{1, 3} {
+		n := 0
+		_, err := EvaluateBlocks(e, policy.Default(), fixtureNow, Catalog(), workers,
+			func() func([]Result) int { return func(r []Result) int { return len(r) } },
+			func(int) error {
+				if n++; n == 5 {
+					return stop
+				}
+				return nil
+			})
+		if err != stop || n != 5 {
+			t.Errorf("%d workers: deliver called %d times, error %v; want 5 and the error deliver returned", workers, n, err)
+		}
+	}
+}
+
+// TestEvaluateBlocksInParallel evaluates on several goroutines with blocks of
+// every size and must match the reference: same results in the same order,
+// same summary, scope and notes. Run it with -race.
+func TestEvaluateBlocksInParallel(t *testing.T) {
+	b := estate.NewBuilder()
+	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(3000, 5)), b); err != nil {
+		t.Fatal(err)
+	}
+	e := b.Build()
+	p, err := policy.Load("../../examples/policy.yaml", PolicyCatalog{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := referenceEvaluate(e, p, fixtureNow, Catalog())
+	defer func(n int) { blockSubjects = n }(blockSubjects)
+	for _, c := range []struct{ workers, block int }{{1, 1}, {2, 1}, {2, 7}, {3, 64}, {4, 100000}} {
+		blockSubjects = c.block
+		var got []Result
+		blocks := 0
+		ev, err := EvaluateBlocks(e, p, fixtureNow, Catalog(), c.workers,
+			func() func([]Result) []Result { return slices.Clone[[]Result] },
+			func(r []Result) error {
+				got = append(got, r...)
+				blocks++
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev.Results = got
+		if !reflect.DeepEqual(ev, want) {
+			t.Errorf("%d workers, blocks of %d: differs from the reference (%d results, summary %+v; want %d, %+v)",
+				c.workers, c.block, len(got), ev.Summary, len(want.Results), want.Summary)
+		}
+		if c.block == 1 && blocks < len(e.Workloads) {
+			t.Errorf("%d workers, blocks of 1: only %d blocks for %d workloads", c.workers, blocks, len(e.Workloads))
+		}
 	}
 }

@@ -28,6 +28,18 @@ func RequiresCMK(p *policy.Policy, w *estate.Workload) bool {
 	return sensitive
 }
 
+// add adds the counts of another Summary (its CompliancePercent aside).
+func (s *Summary) add(o Summary) {
+	s.Resources += o.Resources
+	s.Results += o.Results
+	s.Pass += o.Pass
+	s.Fail += o.Fail
+	s.Unknown += o.Unknown
+	s.Waived += o.Waived
+	s.InScope += o.InScope
+	s.Compliant += o.Compliant
+}
+
 // count adds one result to the status counts.
 func count(s *Summary, r *Result) {
 	s.Results++
