@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -172,55 +174,45 @@ func onlyJSON(plan []output) bool {
 }
 
 // streamScan evaluates the estate and writes JSON reports without holding
-// the results: each is encoded as it is made and appended to spool, and the
-// reports are written around the spool once the summary, which comes before
-// the results, is known. Memory stays flat however many results there are.
-// It removes the spool.
+// the results: each block of results is encoded on the goroutine that
+// evaluated it and appended to spool, and the reports are written around the
+// spool once the summary, which comes before the results, is known. Memory
+// stays flat however many results there are. It removes the spool.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
 	rep *report.Report, failOn rules.Severity, spool *os.File) error {
 	w := &resultSpool{file: spool}
 	defer w.close()
 	var (
-		enc      report.ResultEncoder
-		buf      []byte
-		n        int
-		werr     error
-		failing  bool
-		judged   []rules.Result // the first result of each resource, for the context
-		lastID   string
-		lastKey  string
-		encodeOK = true
+		n       int
+		failing bool
+		judged  []rules.Result // the first result of each resource, for the context
 	)
-	ev := rules.EvaluateEach(e, pol, now, rules.Catalog(), func(r *rules.Result) bool {
-		buf = buf[:0]
-		if n > 0 {
-			buf = append(buf, report.JSONResultSeparator...)
-		}
-		if buf, werr = enc.Append(buf, r); werr != nil {
-			encodeOK = false
-			return false
-		}
-		if _, werr = w.Write(buf); werr != nil {
-			return false
-		}
-		n++
-		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
-			failing = true
-		}
-		if r.Resource != lastID {
-			if k := estate.Lower(r.Resource); k != lastKey || len(judged) == 0 {
-				judged = append(judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
-				lastKey = k
+	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), runtime.GOMAXPROCS(0),
+		func() func([]rules.Result) encodedBlock {
+			var enc report.ResultEncoder
+			return func(results []rules.Result) encodedBlock {
+				return encodeBlock(&enc, results, failOn, blockBuffers.Get().(*[]byte))
 			}
-			lastID = r.Resource
-		}
-		return true
-	})
-	if werr != nil {
-		if encodeOK {
-			return fmt.Errorf("spool results in %s: %w", spool.Name(), werr)
-		}
-		return werr
+		},
+		func(b encodedBlock) error {
+			defer blockBuffers.Put(b.json)
+			if b.err != nil {
+				return b.err
+			}
+			buf := *b.json
+			if n == 0 && len(buf) > 0 {
+				buf = buf[len(report.JSONResultSeparator):]
+			}
+			if _, err := w.Write(buf); err != nil {
+				return fmt.Errorf("spool results in %s: %w", spool.Name(), err)
+			}
+			n += b.n
+			failing = failing || b.failing
+			judged = append(judged, b.judged...)
+			return nil
+		})
+	if err != nil {
+		return err
 	}
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n)
 	rep.Summary, rep.Notes = ev.Summary, ev.Notes
@@ -254,6 +246,48 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		return errFindings
 	}
 	return nil
+}
+
+// encodedBlock is a block of results as streamScan spools them: each result
+// encoded for the JSON report and preceded by report.JSONResultSeparator.
+type encodedBlock struct {
+	json    *[]byte // from blockBuffers
+	n       int
+	failing bool           // a failing result at or above --fail-on
+	judged  []rules.Result // the first result of each resource (Resource and ResourceType only)
+	err     error
+}
+
+// blockBuffers recycles the buffers of encoded blocks: the few in flight
+// serve a whole scan.
+var blockBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// encodeBlock encodes a block of results; it runs on the goroutine that
+// evaluated them. A resource's results are never split between blocks.
+func encodeBlock(enc *report.ResultEncoder, results []rules.Result, failOn rules.Severity, buf *[]byte) encodedBlock {
+	b := encodedBlock{json: buf}
+	out := (*buf)[:0]
+	defer func() { *buf = out }()
+	lastID, lastKey := "", ""
+	for i := range results {
+		r := &results[i]
+		out = append(out, report.JSONResultSeparator...)
+		if out, b.err = enc.Append(out, r); b.err != nil {
+			return b
+		}
+		b.n++
+		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
+			b.failing = true
+		}
+		if r.Resource != lastID {
+			if k := estate.Lower(r.Resource); k != lastKey || len(b.judged) == 0 {
+				b.judged = append(b.judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
+				lastKey = k
+			}
+			lastID = r.Resource
+		}
+	}
+	return b
 }
 
 // spoolMemory is how many bytes of encoded results a scan keeps in memory
