@@ -44,7 +44,7 @@ func Evaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule
 // blockSubjects is about how many subjects make one block of EvaluateBlocks
 // (a variable for tests): enough to keep the goroutines busy between
 // hand-overs, few enough that the blocks in flight stay small.
-var blockSubjects = 512
+var blockSubjects = 128
 
 // EvaluateBlocks evaluates as Evaluate does, on up to workers goroutines, and
 // hands the results over in blocks instead of collecting them, so that a scan
@@ -72,7 +72,7 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 		lo, hi int
 		out    chan block[T]
 	}
-	jobs := make(chan job, 2*workers)
+	jobs := make(chan job, workers)
 	order := make(chan chan block[T], 2*workers)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
