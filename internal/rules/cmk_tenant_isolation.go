@@ -27,87 +27,293 @@ var cmkTenantIsolation = &Rule{
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		var refs []*estate.KeyRef
 		for _, ref := range w.KeyRefs {
-			if ref.ParseErr == "" && ref.Unresolved == "" && ref.URI.Name != "" {
+			if sharable(ref) {
 				refs = append(refs, ref)
 			}
 		}
 		if len(refs) == 0 {
 			return NotApplicable
 		}
-		mine, mineKnown := env.tenant(w.Resource)
+		mine, mineKnown := tenantTag(env, w.Resource)
 		tagKey := env.Policy.TenantTagKey
-		var keys []string
-		for _, ref := range refs {
-			keys = append(keys, refLabel(ref))
+		keys := make([]string, len(refs))
+		for i, ref := range refs {
+			keys[i] = refLabel(ref)
 		}
-		// Sharers are deduplicated across references; KeyUsers lists a
-		// workload's uses of one key next to each other, so with one
-		// reference comparing with the previous sharer is enough, and the
-		// per-workload map (quadratic in the sharers of a popular key) is only
-		// needed with several.
-		var seen map[*estate.Workload]bool
-		if len(refs) > 1 {
-			seen = map[*estate.Workload]bool{w: true}
-		}
-		// A key behind a disk encryption set can serve thousands of disks:
-		// evidence and messages name the first few sharers and count the rest.
-		var sharers []map[string]any
-		var shared, unknown []string
-		var others []*estate.Workload
-		count := 0
-		for _, ref := range refs {
-			label := refLabel(ref)
-			var prev *estate.Workload
-			for _, use := range env.keyUsers(ref.URI) {
-				s := use.Workload
-				if s == w || s == prev || seen[s] {
-					continue
-				}
-				prev = s
-				if seen != nil {
-					seen[s] = true
-				}
-				if !slices.Contains(shared, label) {
-					shared = append(shared, label)
-				}
-				count++
-				tenant, known := env.tenant(s.Resource)
-				if len(sharers) < maxListed {
-					sharers = append(sharers, map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env, s.Resource, known)})
-				}
-				switch {
-				case !known:
-					unknown = append(unknown, s.ID)
-				case mineKnown && tenant != mine:
-					others = append(others, s)
-				}
-			}
+		var s sharing
+		if k := sharersOf(env, refs[0]); len(refs) == 1 && k.answers(mine, mineKnown) {
+			s = k.sharing(w, mine, mineKnown, keys[0])
+		} else {
+			s = walkSharers(env, w, refs, mine, mineKnown)
 		}
 		ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env, w.Resource, mineKnown),
-			"keys", keys, "sharers", nonNilMaps(sharers), "sharerCount", count)
-		if count == 0 {
+			"keys", keys, "sharers", nonNilMaps(s.listed), "sharerCount", s.count)
+		if s.count == 0 {
 			return Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
 		}
-		keyText := strings.Join(shared, ", ")
+		keyText := strings.Join(s.keys, ", ")
 		switch {
 		case !mineKnown:
 			return Unknownf(ev, "%d other resource(s) use %s, but only a child of %s is in the snapshot, so its %s tag cannot be read",
-				count, keyText, w.Name, tagKey)
-		case len(others) > 0:
-			var names []string
-			for _, o := range others[:min(len(others), maxNamed)] {
-				names = append(names, fmt.Sprintf("%s (%s)", o.ID, tenantLabel(env, o.Resource, true)))
+				s.count, keyText, w.Name, tagKey)
+		case s.others > 0:
+			names := make([]string, len(s.named))
+			for i, o := range s.named {
+				names[i] = o.ID + " (" + tenantLabel(env, o.Resource, true) + ")"
 			}
 			return Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
-				w.Name, tenantLabel(env, w.Resource, true), keyText, len(others), strings.Join(names, ", "), more(len(others)))
-		case len(unknown) > 0:
+				w.Name, tenantLabel(env, w.Resource, true), keyText, s.others, strings.Join(names, ", "), more(s.others))
+		case s.unknown > 0:
 			return Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
-				w.Name, keyText, len(unknown), strings.Join(unknown[:min(len(unknown), maxNamed)], ", "), more(len(unknown)))
+				w.Name, keyText, s.unknown, strings.Join(s.unknownIDs, ", "), more(s.unknown))
 		case mine == "":
-			return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", count, keyText, w.Name, tagKey)
+			return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", s.count, keyText, w.Name, tagKey)
 		}
-		return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", count, keyText, tagKey, env.Policy.Tenant(w.Tags))
+		return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", s.count, keyText, tagKey, env.Policy.Tenant(w.Tags))
 	},
+}
+
+// sharable reports whether a reference names a key whose users can be found:
+// the references Estate.KeyUsers lists.
+func sharable(ref *estate.KeyRef) bool {
+	return ref.ParseErr == "" && ref.Unresolved == "" && ref.URI.Name != ""
+}
+
+// sharing is what cmk-tenant-isolation reports about the other workloads that
+// use one of a workload's keys.
+type sharing struct {
+	count  int              // how many there are
+	listed []map[string]any // evidence on the first maxListed of them
+	keys   []string         // labels of the workload's references they share, in reference order
+	// others counts those tagged with a tenant other than the workload's
+	// (untagged counts as a tenant), when the workload's tags are known;
+	// named are the first maxNamed of them.
+	others int
+	named  []*estate.Workload
+	// unknown counts those whose tags are not in the snapshot; unknownIDs
+	// are the ids of the first maxNamed of them.
+	unknown    int
+	unknownIDs []string
+}
+
+// walkSharers finds the sharers of a workload by walking every user of each
+// of its keys, skipping users already met through an earlier reference. It
+// is linear in the users of the keys, so it is kept for what is rare: a
+// workload with several key references (Service Bus, a PostgreSQL server
+// with a geo-backup key), which must not count a sharer of two of its keys
+// twice, and a workload whose tenant tag reads differently than when its key
+// was tallied (two tag keys that differ only in case or spacing).
+func walkSharers(env *Env, w *estate.Workload, refs []*estate.KeyRef, mine string, mineKnown bool) sharing {
+	var s sharing
+	seen := map[*estate.Workload]bool{w: true}
+	for _, ref := range refs {
+		label := refLabel(ref)
+		k := sharersOf(env, ref)
+		for _, u := range k.users {
+			if seen[u.w] {
+				continue
+			}
+			seen[u.w] = true
+			if !slices.Contains(s.keys, label) {
+				s.keys = append(s.keys, label)
+			}
+			s.count++
+			if len(s.listed) < maxListed {
+				s.listed = append(s.listed, sharerEvidence(env, u))
+			}
+			switch {
+			case u.tenant < 0:
+				s.unknown++
+				if len(s.unknownIDs) < maxNamed {
+					s.unknownIDs = append(s.unknownIDs, u.w.ID)
+				}
+			case mineKnown && k.names[u.tenant] != mine:
+				s.others++
+				if len(s.named) < maxNamed {
+					s.named = append(s.named, u.w)
+				}
+			}
+		}
+	}
+	return s
+}
+
+// keyQuery is what Estate.KeyUsers looks a key's users up by: the vault or
+// Managed HSM and key name, and the host the reference names (a reference
+// with a host sees the users that name the same host or none).
+type keyQuery struct {
+	hsm               bool
+	vault, name, host string
+}
+
+// keySharers tallies the users of one key once per evaluation, so that each
+// of them learns its sharers, their tenants and the few it must name without
+// walking the others: a key behind a disk encryption set can serve thousands
+// of disks.
+type keySharers struct {
+	users []keyUser // distinct workloads, in KeyUsers order
+	// listed is the evidence on users[:maxListed+1], when there is more than
+	// one user; head is its first maxListed entries, which every user not
+	// among them lists. Results share them and never change them.
+	listed, head []map[string]any
+	// Tenants by number: the lower-case tag value, its number, and how many
+	// users carry it.
+	names     []string
+	tenants   map[string]int32
+	perTenant []int
+	known     int // users whose tags are known
+	// unknown holds the positions of the first maxNamed+1 users whose tags
+	// are not known; unknownCount counts them all.
+	unknown      []int32
+	unknownCount int
+	// next[i] is the position of the first user after i whose tags are known
+	// and whose tenant differs from users[i]'s (every known tenant differs
+	// from an unknown one), len(users) when there is none; nil when the known
+	// users carry one tenant or none.
+	next []int32
+}
+
+// keyUser is one user of a key.
+type keyUser struct {
+	w      *estate.Workload
+	ref    *estate.KeyRef // its first reference to the key
+	tenant int32          // number of its tenant; -1 when its tags are not known
+}
+
+// sharersOf returns the tally of the users of the key ref names.
+func sharersOf(env *Env, ref *estate.KeyRef) *keySharers {
+	ix := env.ix()
+	ix.sharersOnce.Do(func() { ix.sharers = tallySharers(env) })
+	return ix.sharers[keyQuery{ref.URI.HSM, ref.URI.Vault, ref.URI.Name, ref.URI.Host}]
+}
+
+// tallySharers tallies the users of every key a workload references.
+func tallySharers(env *Env) map[keyQuery]*keySharers {
+	out := map[keyQuery]*keySharers{}
+	for _, w := range env.Estate.Workloads {
+		for _, ref := range w.KeyRefs {
+			q := keyQuery{ref.URI.HSM, ref.URI.Vault, ref.URI.Name, ref.URI.Host}
+			if _, done := out[q]; !done && sharable(ref) {
+				out[q] = tallyKey(env, env.Estate.KeyUsers(ref.URI))
+			}
+		}
+	}
+	return out
+}
+
+// tallyKey tallies the users of one key from its KeyUsers list, which gives a
+// workload's references to one key next to each other.
+func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
+	k := &keySharers{users: make([]keyUser, 0, len(uses)), tenants: map[string]int32{}}
+	var prev *estate.Workload
+	for _, use := range uses {
+		if use.Workload == prev {
+			continue
+		}
+		prev = use.Workload
+		u := keyUser{w: use.Workload, ref: use.Ref, tenant: -1}
+		if t, known := tenantTag(env, u.w.Resource); known {
+			n, ok := k.tenants[t]
+			if !ok {
+				n = int32(len(k.names))
+				k.tenants[t] = n
+				k.names = append(k.names, t)
+				k.perTenant = append(k.perTenant, 0)
+			}
+			u.tenant = n
+			k.perTenant[n]++
+			k.known++
+		} else {
+			if len(k.unknown) <= maxNamed {
+				k.unknown = append(k.unknown, int32(len(k.users)))
+			}
+			k.unknownCount++
+		}
+		k.users = append(k.users, u)
+	}
+	if len(k.users) > 1 {
+		for _, u := range k.users[:min(len(k.users), maxListed+1)] {
+			k.listed = append(k.listed, sharerEvidence(env, u))
+		}
+		k.head = k.listed[:min(len(k.listed), maxListed):min(len(k.listed), maxListed)]
+	}
+	if len(k.names) > 1 {
+		n := int32(len(k.users))
+		k.next = make([]int32, n)
+		known := n // the first user after i whose tags are known
+		for i := n - 1; i >= 0; i-- {
+			switch t := k.users[i].tenant; {
+			case known == n:
+				k.next[i] = n
+			case t < 0 || k.users[known].tenant != t:
+				k.next[i] = known
+			default:
+				k.next[i] = k.next[known]
+			}
+			if k.users[i].tenant >= 0 {
+				known = i
+			}
+		}
+	}
+	return k
+}
+
+// sharerEvidence describes one sharer in evidence.
+func sharerEvidence(env *Env, u keyUser) map[string]any {
+	return map[string]any{"resource": u.w.ID, "key": refLabel(u.ref), "tenant": tenantLabel(env, u.w.Resource, u.tenant >= 0)}
+}
+
+// answers reports whether the tally can answer for a user of the key whose
+// tenant reads mine: it can unless the user's tenant tag read differently
+// when the key was tallied.
+func (k *keySharers) answers(mine string, mineKnown bool) bool {
+	if !mineKnown {
+		return true
+	}
+	_, ok := k.tenants[mine]
+	return ok
+}
+
+// sharing tells user w of the key, whose tenant is mine, about the other
+// users, as walkSharers would with w's one reference, labelled label.
+func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, label string) sharing {
+	s := sharing{count: len(k.users) - 1} // w is one of the users
+	if s.count == 0 {
+		return s
+	}
+	s.keys = []string{label}
+	s.listed = k.head
+	for i := range k.listed {
+		if k.users[i].w == w {
+			s.listed = append(append(make([]map[string]any, 0, len(k.listed)-1), k.listed[:i]...), k.listed[i+1:]...)
+			break
+		}
+	}
+	s.unknown = k.unknownCount
+	if !mineKnown {
+		s.unknown--
+	}
+	for _, i := range k.unknown {
+		if u := k.users[i]; u.w != w && len(s.unknownIDs) < maxNamed {
+			s.unknownIDs = append(s.unknownIDs, u.w.ID)
+		}
+	}
+	if mineKnown {
+		t := k.tenants[mine]
+		s.others = k.known - k.perTenant[t]
+		// The first maxNamed users with a known tenant other than t: next
+		// jumps over users of tenant t and users without known tags, so
+		// each one named costs at most a few steps.
+		for i := 0; i < len(k.users) && len(s.named) < maxNamed && s.others > 0; {
+			if u := k.users[i]; u.tenant >= 0 && u.tenant != t {
+				s.named = append(s.named, u.w)
+				i++
+				continue
+			}
+			i = int(k.next[i])
+		}
+	}
+	return s
 }
 
 // maxListed and maxNamed bound the sharers a result lists in its evidence and

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -102,51 +103,40 @@ type Env struct {
 	Policy *policy.Policy
 	Now    time.Time
 
-	// Answers that many subjects ask again, remembered for the rest of the
-	// evaluation. An Env serves one goroutine; fork gives another its own.
-	tenants map[*estate.Resource]tenantTagValue
-	users   map[estate.KeyURI][]estate.KeyUse
+	// indexes are answers that many subjects ask again, worked out once for
+	// the whole evaluation and shared by every Env that fork makes.
+	indexes *indexes
 }
 
-type tenantTagValue struct {
-	tenant string
-	known  bool
+// indexes hold what rules look up across the estate for each subject, built
+// once per evaluation so that judging a subject does not walk estate-wide
+// lists. The goroutines of an evaluation share them: each index is built
+// under its sync.Once by whichever goroutine needs it first, and is read-only
+// after.
+type indexes struct {
+	sharersOnce sync.Once
+	sharers     map[keyQuery]*keySharers // see sharersOf
 }
 
 // newEnv returns the Env an evaluation starts with.
 func newEnv(e *estate.Estate, p *policy.Policy, now time.Time) *Env {
-	return &Env{Estate: e, Policy: p, Now: now.UTC()}
+	return &Env{Estate: e, Policy: p, Now: now.UTC(), indexes: &indexes{}}
 }
 
 // fork returns an Env for another goroutine of the same evaluation: it reads
-// the same estate, policy and time, and keeps caches of its own, since an Env
-// is used by one goroutine at a time.
-func (env *Env) fork() *Env { return newEnv(env.Estate, env.Policy, env.Now) }
-
-// tenant is tenantTag, remembered per resource.
-func (env *Env) tenant(r *estate.Resource) (string, bool) {
-	if v, ok := env.tenants[r]; ok {
-		return v.tenant, v.known
-	}
-	if env.tenants == nil {
-		env.tenants = map[*estate.Resource]tenantTagValue{}
-	}
-	t, known := tenantTag(env, r)
-	env.tenants[r] = tenantTagValue{t, known}
-	return t, known
+// the same estate, policy and time, and shares the indexes, which are built
+// once and safe to read from several goroutines.
+func (env *Env) fork() *Env {
+	return &Env{Estate: env.Estate, Policy: env.Policy, Now: env.Now, indexes: env.ix()}
 }
 
-// keyUsers is Estate.KeyUsers, remembered per key reference.
-func (env *Env) keyUsers(u estate.KeyURI) []estate.KeyUse {
-	if l, ok := env.users[u]; ok {
-		return l
+// ix returns the evaluation's indexes, making them first for an Env that was
+// written as a literal rather than made by newEnv.
+func (env *Env) ix() *indexes {
+	if env.indexes == nil {
+		env.indexes = &indexes{}
 	}
-	if env.users == nil {
-		env.users = map[estate.KeyURI][]estate.KeyUse{}
-	}
-	l := env.Estate.KeyUsers(u)
-	env.users[u] = l
-	return l
+	return env.indexes
 }
 
 // Outcome is a rule's verdict on one subject. The zero Outcome means the rule
