@@ -28,9 +28,15 @@ const maxListDepth = 4
 // small files should not allocate one per file.
 var bufferPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
+// decodeOptions are the options of every decoder: Azure's JSON repeats
+// member names in other cases, and exports carry invalid UTF-8 now and then.
+var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
 // Read reads one input stream named name (a path, or "-" for stdin). It
 // recognises every shape of the package documentation by content; a stream may
-// hold several top-level values (NDJSON, or concatenated documents).
+// hold several top-level values (NDJSON, or concatenated documents). UTF-8
+// text is read in blocks decoded on every core (see readBlocks); UTF-16 text
+// is converted and read in one pass.
 func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 	br := bufferPool.Get().(*bufio.Reader)
 	br.Reset(r)
@@ -43,35 +49,58 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 		return &PositionError{File: name, Line: 1, Err: err}
 	}
 	rd := &reader{ctx: ctx, name: name, sink: sink}
-	var text io.Reader = br
 	switch enc {
+	case encUTF16LE, encUTF16BE:
+		rd.utf16 = true
+		return rd.readStream(newUTF16Reader(br, enc == encUTF16BE), 0, 0, 0)
 	case encUTF8BOM:
 		rd.base = 3
-	case encUTF16LE, encUTF16BE:
-		text = newUTF16Reader(br, enc == encUTF16BE)
-		rd.utf16 = true
 	}
-	rd.lines = &lineCounter{r: text}
-	rd.dec = jsontext.NewDecoder(rd.lines, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if !readInBlocks {
+		return rd.readStream(br, 0, 0, 0)
+	}
+	return readBlocks(rd, br)
+}
+
+// readInBlocks lets tests read UTF-8 text in one pass, to check that reading
+// it in blocks changes nothing.
+var readInBlocks = true
+
+// readStream reads the rest of the text from r in one pass: r starts at
+// offset start of the text, after lines newlines and values top-level values.
+// It is the whole read of UTF-16 text, and where reading in blocks falls back
+// to when a block does not hold whole values.
+func (rd *reader) readStream(r io.Reader, start int64, lines, values int) error {
+	rd.start = start
+	rd.lines = &lineCounter{r: r, pass: lines}
+	rd.dec = jsontext.NewDecoder(rd.lines, decodeOptions...)
+	n, err := rd.readValues()
+	if err == nil && values+n == 0 {
+		return rd.errAt(rd.lines.read, errors.New("the input is empty: it holds no JSON value"))
+	}
+	return err
+}
+
+// readValues reads top-level values until the end of the decoder's input and
+// returns how many it read. Each value's warnings are handed over after it.
+func (rd *reader) readValues() (int, error) {
 	defer rd.flush()
 	values := 0
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
+		if err := rd.ctx.Err(); err != nil {
+			return values, err
 		}
 		kind := rd.dec.PeekKind()
 		if kind == jsontext.KindInvalid {
 			_, err := rd.dec.ReadToken()
 			if errors.Is(err, io.EOF) {
-				if values == 0 {
-					return rd.errAt(rd.lines.read, errors.New("the input is empty: it holds no JSON value"))
-				}
-				return nil
+				return values, nil
 			}
-			return rd.wrap(err)
+			return values, rd.wrap(err)
 		}
 		start := rd.valueStart()
 		values++
+		var err error
 		switch kind {
 		case '[':
 			err = rd.readList(0)
@@ -81,12 +110,12 @@ func Read(ctx context.Context, name string, r io.Reader, sink Sink) error {
 				rd.handle(it, "")
 				rd.release(it)
 			}
-			rd.flush()
 		default:
-			return rd.errAt(start, fmt.Errorf("the input holds a JSON %s, not an object or an array of ARM resources", kindName(kind)))
+			return values, rd.errAt(start, fmt.Errorf("the input holds a JSON %s, not an object or an array of ARM resources", kindName(kind)))
 		}
+		rd.flush()
 		if err != nil {
-			return err
+			return values, err
 		}
 	}
 }
@@ -99,6 +128,7 @@ type reader struct {
 	lines *lineCounter
 	sink  Sink
 	base  int64 // bytes before the decoded text (a UTF-8 byte-order mark)
+	start int64 // offset in the decoded text of the decoder's first byte
 	utf16 bool  // the text was converted from UTF-16
 	quiet bool  // decoding a nested document (a Log Analytics dynamic column): no positions
 	// free holds released items for newItem.
@@ -303,7 +333,7 @@ func (rd *reader) src(off int64) estate.Source {
 	if rd.quiet {
 		return estate.Source{File: rd.name}
 	}
-	return estate.Source{File: rd.name, Offset: off + rd.base, Line: rd.lines.line(off)}
+	return estate.Source{File: rd.name, Offset: rd.start + off + rd.base, Line: rd.lines.line(off)}
 }
 
 func (rd *reader) warn(src estate.Source, format string, args ...any) {
@@ -346,7 +376,7 @@ func (rd *reader) errAt(off int64, err error) error {
 	if rd.utf16 {
 		err = fmt.Errorf("%w (the input is UTF-16; the byte offset counts its UTF-8 conversion)", err)
 	}
-	return &PositionError{File: rd.name, Offset: off + rd.base, Line: rd.lines.line(off), Err: err}
+	return &PositionError{File: rd.name, Offset: rd.start + off + rd.base, Line: rd.lines.line(off), Err: err}
 }
 
 // wrap turns a decoder error into a PositionError.
@@ -365,7 +395,7 @@ func (rd *reader) wrap(err error) error {
 			err = errors.New("unexpected end of input: the JSON is truncated")
 		case strings.Contains(err.Error(), "invalid character '/'"):
 			err = fmt.Errorf("%w: JSON has no comments (ARM templates with comments are not read)", err)
-		case off == 0:
+		case rd.start+off == 0:
 			err = fmt.Errorf("the input is not JSON: %w", err)
 		case syn.JSONPointer != "":
 			err = fmt.Errorf("in %s: %w", syn.JSONPointer, err)

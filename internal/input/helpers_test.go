@@ -57,3 +57,11 @@ func checkPositions(t testing.TB, data []byte, rec *recorder) {
 		}
 	}
 }
+
+// setBlocks sets the sizes of reading in blocks and returns a function that
+// restores them.
+func setBlocks(size, line, flight int) (restore func()) {
+	s, l, f := blockSize, maxLine, inFlight
+	blockSize, maxLine, inFlight = size, line, flight
+	return func() { blockSize, maxLine, inFlight = s, l, f }
+}

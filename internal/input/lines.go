@@ -14,14 +14,26 @@ import (
 // moves forward), so newlines before the last position asked for are folded
 // into a count and forgotten; what is kept is the newlines of the decoder's
 // read-ahead, a few kilobytes.
+//
+// A block of text decoded from memory (see readBlocks) has its newlines
+// counted on demand instead, between the last position asked for and the
+// next.
 type lineCounter struct {
 	r    io.Reader
+	text []byte  // the whole text, when it is decoded from memory
 	read int64   // bytes handed to the decoder so far
 	nl   []int64 // offsets of newlines at or after last, in order
 	head int     // nl[:head] are already counted in pass
 	pass int     // newlines before the last position asked for
 	last int64   // the last position asked for
 }
+
+// reset makes c count the lines of text, which starts after lines newlines.
+func (c *lineCounter) reset(text []byte, lines int) {
+	*c = lineCounter{text: text, read: int64(len(text)), nl: c.nl[:0], pass: lines}
+}
+
+var newline = []byte{'\n'}
 
 func (c *lineCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
@@ -43,6 +55,11 @@ func (c *lineCounter) Read(p []byte) (int, error) {
 func (c *lineCounter) line(off int64) int {
 	if off < c.last {
 		return 0
+	}
+	if c.text != nil {
+		c.pass += bytes.Count(c.text[c.last:off], newline)
+		c.last = off
+		return c.pass + 1
 	}
 	c.last = off
 	for c.head < len(c.nl) && c.nl[c.head] < off {

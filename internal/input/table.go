@@ -218,7 +218,7 @@ func (rd *reader) row(cols []column, cells []any, src estate.Source) {
 func (rd *reader) parseDynamic(s string, keep bool) (any, error) {
 	sub := &reader{ctx: rd.ctx, name: rd.name, sink: rd.sink, quiet: true}
 	sub.lines = &lineCounter{r: strings.NewReader(s)}
-	sub.dec = jsontext.NewDecoder(sub.lines, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	sub.dec = jsontext.NewDecoder(sub.lines, decodeOptions...)
 	v, err := sub.decodeValue(keep)
 	if err == nil {
 		if _, end := sub.dec.ReadToken(); !errors.Is(end, io.EOF) {

@@ -1,0 +1,274 @@
+package input
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+)
+
+// Reading UTF-8 text in blocks, on every core.
+//
+// A large input is an NDJSON snapshot: one value a line. readBlocks cuts the
+// text into blocks that end after a newline, decodes each block on its own
+// (a worker goroutine per core, each with its own caches) and hands what the
+// blocks yield to the sink from the calling goroutine, block after block, so
+// the sink sees the calls a single pass would make, in the same order.
+//
+// Why a block decoded on its own yields what a single pass would: the first
+// block starts at the start of the text, between values. A block that decodes
+// without error ends between values too, so the block after it starts where a
+// single pass would start its next value; by induction every block up to the
+// first one that fails is read exactly as a single pass reads it. A block
+// fails when a value runs past its end (a pretty-printed document, or a value
+// that spans lines) or when the text is malformed: its output and everything
+// after it are dropped and the rest of the text, from the failed block's
+// start, is read in one pass (readStream), which reports errors where a single
+// pass does.
+
+// Sizes of the blocks; tests make them small so that block ends fall
+// everywhere.
+var (
+	blockSize = 4 << 20  // bytes read at a time; a block ends at the last newline
+	maxLine   = 64 << 20 // a block without a newline grows to this, then the rest is read in one pass
+	inFlight  = 0        // blocks read ahead of the sink, at most; 0 means two per worker and one
+)
+
+// chunk is one block of text and what decoding it yielded.
+type chunk struct {
+	buf    []byte // the buffer text lies in
+	text   []byte // the block: whole lines, or the rest of the input
+	start  int64  // offset of text[0] in the decoded text
+	lines  int    // newlines before start
+	stop   bool   // not to be decoded on its own: the text is read in one pass from here
+	done   chan struct{}
+	events events
+	values int   // top-level values decoded
+	err    error // from decoding
+}
+
+// blockPool keeps block buffers between reads: a folder of small files should
+// not allocate a block per file.
+var blockPool sync.Pool
+
+// splitter cuts text read from r into chunks that end after a newline.
+type splitter struct {
+	r       io.Reader
+	carry   []byte // read after the last cut
+	offset  int64  // offset of carry[0] in the text
+	lines   int    // newlines before offset
+	err     error  // what ended reading r: io.EOF or a read error
+	stopped bool   // a chunk was too long, or reading failed: no more chunks
+}
+
+// next fills c with the next block, or returns false at the end of the text.
+func (s *splitter) next(c *chunk) bool {
+	if s.stopped || s.err != nil && len(s.carry) == 0 {
+		return false
+	}
+	buf := c.buf[:0]
+	if cap(buf) != blockSize {
+		// A block that grew for a long line is not kept.
+		if p, ok := blockPool.Get().(*[]byte); ok && cap(*p) == blockSize {
+			buf = (*p)[:0]
+		} else {
+			buf = make([]byte, 0, blockSize)
+		}
+	}
+	buf = append(buf, s.carry...)
+	s.carry = s.carry[:0]
+	cut, scanned := -1, 0
+	for s.err == nil {
+		if len(buf) == cap(buf) {
+			if i := bytes.LastIndexByte(buf[scanned:], '\n'); i >= 0 {
+				cut = scanned + i + 1
+				break
+			}
+			if len(buf) >= maxLine {
+				break
+			}
+			scanned = len(buf)
+			buf = slices.Grow(buf, blockSize)
+		}
+		n, err := s.r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		s.err = err
+	}
+	*c = chunk{buf: buf, text: buf, start: s.offset, lines: s.lines, done: make(chan struct{}), events: c.events[:0]}
+	switch {
+	case cut >= 0:
+		c.text = buf[:cut]
+		s.carry = append(s.carry, buf[cut:]...)
+	case s.err != io.EOF:
+		// A line longer than maxLine, or a read error: read on in one pass.
+		c.stop, s.stopped = true, true
+		close(c.done)
+	}
+	s.offset += int64(len(c.text))
+	s.lines += bytes.Count(c.text, newline)
+	return true
+}
+
+// rest returns the text not yet cut into chunks.
+func (s *splitter) rest() io.Reader {
+	switch {
+	case s.err == io.EOF:
+		return bytes.NewReader(s.carry)
+	case s.err != nil:
+		return io.MultiReader(bytes.NewReader(s.carry), errReader{s.err})
+	}
+	return io.MultiReader(bytes.NewReader(s.carry), s.r)
+}
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// readBlocks reads UTF-8 text from r in blocks decoded on every core. Readers
+// for the blocks and for reading on in one pass are made like proto.
+func readBlocks(proto *reader, r io.Reader) error {
+	ctx, sink := proto.ctx, proto.sink
+	workers := runtime.GOMAXPROCS(0)
+	limit := inFlight
+	if limit <= 0 {
+		limit = 2*workers + 1
+	}
+	// Workers stop early when the blocks they decode are no longer wanted.
+	wctx, cancel := context.WithCancel(ctx)
+	jobs := make(chan *chunk, limit)
+	var wg sync.WaitGroup
+	started := false
+	var queue, free []*chunk
+	defer func() {
+		cancel()
+		close(jobs)
+		wg.Wait()
+		for _, c := range append(queue, free...) {
+			if cap(c.buf) == blockSize {
+				blockPool.Put(&c.buf)
+			}
+		}
+	}()
+	newReader := func(ctx context.Context) *reader {
+		return &reader{ctx: ctx, name: proto.name, sink: sink, base: proto.base}
+	}
+
+	sp := &splitter{r: r}
+	values := 0
+	for {
+		for len(queue) < limit {
+			var c *chunk
+			if n := len(free); n > 0 {
+				c, free = free[n-1], free[:n-1]
+			} else {
+				c = &chunk{}
+			}
+			if !sp.next(c) {
+				break
+			}
+			queue = append(queue, c)
+			switch {
+			case c.stop:
+			case !started && sp.err == io.EOF && len(sp.carry) == 0:
+				// The whole text is one block: nothing to share out.
+				newReader(ctx).decode(c)
+			default:
+				if !started {
+					started = true
+					for range workers {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							rd := newReader(wctx)
+							for c := range jobs {
+								rd.decode(c)
+							}
+						}()
+					}
+				}
+				jobs <- c
+			}
+		}
+		if len(queue) == 0 {
+			return newReader(ctx).readStream(sp.rest(), sp.offset, sp.lines, values)
+		}
+		c := queue[0]
+		<-c.done
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if c.stop || c.err != nil {
+			cancel()
+			rest := make([]io.Reader, 0, len(queue)+1)
+			for _, q := range queue {
+				rest = append(rest, bytes.NewReader(q.text))
+			}
+			return newReader(ctx).readStream(io.MultiReader(append(rest, sp.rest())...), c.start, c.lines, values)
+		}
+		queue = queue[1:]
+		values += c.values
+		c.events.replay(sink)
+		free = append(free, c)
+	}
+}
+
+// decode decodes one block and records what it yields.
+func (rd *reader) decode(c *chunk) {
+	defer close(c.done)
+	rd.sink = &c.events
+	rd.start = c.start
+	if rd.lines == nil {
+		rd.lines = &lineCounter{}
+	}
+	rd.lines.reset(c.text, c.lines)
+	if rd.dec == nil {
+		rd.dec = jsontext.NewDecoder(bytes.NewBuffer(c.text), decodeOptions...)
+	} else {
+		rd.dec.Reset(bytes.NewBuffer(c.text), decodeOptions...)
+	}
+	c.values, c.err = rd.readValues()
+}
+
+// events records what a block hands to the sink, for handing over once the
+// blocks before it have been.
+type events []event
+
+type event struct {
+	resource *estate.Resource
+	header   *estate.Header
+	audit    *estate.AuditRecord
+	warning  estate.Warning // when the others are nil
+}
+
+func (e *events) Add(r *estate.Resource)         { *e = append(*e, event{resource: r}) }
+func (e *events) AddHeader(h *estate.Header)     { *e = append(*e, event{header: h}) }
+func (e *events) AddAudit(a *estate.AuditRecord) { *e = append(*e, event{audit: a}) }
+func (e *events) Warn(src estate.Source, format string, args ...any) {
+	*e = append(*e, event{warning: estate.Warning{Source: src, Message: fmt.Sprintf(format, args...)}})
+}
+
+// replay hands the recorded calls to sink and forgets them.
+func (e *events) replay(sink Sink) {
+	for _, ev := range *e {
+		switch {
+		case ev.resource != nil:
+			sink.Add(ev.resource)
+		case ev.header != nil:
+			sink.AddHeader(ev.header)
+		case ev.audit != nil:
+			sink.AddAudit(ev.audit)
+		default:
+			sink.Warn(ev.warning.Source, "%s", ev.warning.Message)
+		}
+	}
+	clear(*e)
+	*e = (*e)[:0]
+}
