@@ -44,7 +44,9 @@ func Relevant(typ string) bool {
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
 	resources  []*Resource
-	keys       []string // keys[i] is resources[i].Key(), made once
+	keys       []string   // keys[i] is resources[i].Key(), made once
+	prepared   []prepared // prepared[i] is what Add read off resources[i]
+	evidence   map[string]map[string]string
 	byID       map[string]int
 	principals map[string]string // managed identity object id → resource id, from every resource read
 	header     *Header
@@ -76,11 +78,96 @@ func (b *Builder) Add(r *Resource) {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
 		b.resources[i] = r
+		b.prepared[i] = b.prepare(r)
 		return
 	}
 	b.byID[k] = len(b.resources)
 	b.resources = append(b.resources, r)
 	b.keys = append(b.keys, k)
+	b.prepared = append(b.prepared, b.prepare(r))
+}
+
+// prepared is what Add reads off a resource straight away, so that the
+// resource's properties need not be kept until Build: in a large estate the
+// properties of workloads and role assignments are most of the memory, and
+// nothing reads them once their encryption or assignment is known.
+type prepared struct {
+	enc *Encryption     // a workload's, when reading it needs no other resource
+	ra  *RoleAssignment // a role assignment's
+}
+
+// prepare reads what it can of r and then releases r.Props. A workload whose
+// service row looks at another resource (a SQL server's encryptionProtector
+// child, which may come later in the input) keeps its properties for Build.
+// Disk encryption sets keep theirs: impact reads them again.
+func (b *Builder) prepare(r *Resource) prepared {
+	if graphTypes[r.Type] {
+		if r.Type == "microsoft.authorization/roleassignments" {
+			ra := newRoleAssignment(r)
+			r.Props = released
+			return prepared{ra: ra}
+		}
+		return prepared{}
+	}
+	s := ServiceFor(r.Type)
+	if s == nil || s.KeyHolder {
+		return prepared{}
+	}
+	var probe childProbe
+	enc := s.Read(r, &probe)
+	if probe.asked {
+		return prepared{}
+	}
+	enc.Evidence = b.shareEvidence(enc.Evidence)
+	r.Props = released
+	return prepared{enc: &enc}
+}
+
+// released is the Props of a resource whose properties prepare has read and
+// let go: empty, and shared, so never written to.
+var released = Object{}
+
+// childProbe is the Lookup of a read at Add time, when other resources may
+// not have been added yet: it finds nothing and remembers being asked.
+type childProbe struct{ asked bool }
+
+func (p *childProbe) Child(*Resource, string) *Resource {
+	p.asked = true
+	return nil
+}
+
+// maxEvidence bounds the distinct evidence maps shareEvidence keeps.
+const maxEvidence = 1024
+
+// shareEvidence returns a map equal to m that workloads with the same evidence
+// share: most say one of a few things ({"keySource": "Microsoft.Storage"}), and
+// a map each is a large part of a large estate. Nothing modifies evidence.
+func (b *Builder) shareEvidence(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	var key strings.Builder
+	for _, k := range names {
+		key.WriteString(k)
+		key.WriteByte(0)
+		key.WriteString(m[k])
+		key.WriteByte(0)
+	}
+	if shared, ok := b.evidence[key.String()]; ok {
+		return shared
+	}
+	if b.evidence == nil {
+		b.evidence = map[string]map[string]string{}
+	}
+	if len(b.evidence) < maxEvidence {
+		b.evidence[key.String()] = m
+	}
+	return m
 }
 
 // AddHeader records the collection metadata of a snapshot.
@@ -121,7 +208,7 @@ func (b *Builder) Build() *Estate {
 	}
 	placeholders := e.addPlaceholders(b.resources)
 	var keys, diags, subs, topics []*Resource
-	for _, r := range b.resources {
+	for i, r := range b.resources {
 		switch r.Type {
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
 			v := newVault(r)
@@ -139,14 +226,7 @@ func (b *Builder) Build() *Estate {
 				e.miPrincipals[p] = r.ID
 			}
 		case "microsoft.authorization/roleassignments":
-			ra := &RoleAssignment{Resource: r, Scope: Lower(strings.TrimRight(r.Props.Str("scope"), "/")),
-				PrincipalID: Lower(r.Props.Str("principalid")), PrincipalType: r.Props.Str("principaltype"),
-				RoleID: roleGUID(r.Props.Str("roledefinitionid"))}
-			if ra.Scope == "" {
-				if id, ok := ParseID(r.ID); ok {
-					ra.Scope = Lower(id.Parent)
-				}
-			}
+			ra := b.prepared[i].ra
 			e.RoleAssignments = append(e.RoleAssignments, ra)
 			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
 		case "microsoft.authorization/roledefinitions":
@@ -186,7 +266,7 @@ func (b *Builder) Build() *Estate {
 	e.linkEventSubs(topics)
 	// Workloads are read last, once vaults, keys and identities are indexed, so
 	// that their key references resolve; placeholders come first, as they did.
-	for _, r := range append(placeholders, b.resources...) {
+	for i, r := range append(placeholders, b.resources...) {
 		s := ServiceFor(r.Type)
 		if s == nil {
 			continue
@@ -195,7 +275,14 @@ func (b *Builder) Build() *Estate {
 			e.EncryptionSets = append(e.EncryptionSets, r)
 			continue
 		}
-		e.Workloads = append(e.Workloads, e.newWorkload(r, s))
+		var enc Encryption
+		if i -= len(placeholders); i >= 0 && b.prepared[i].enc != nil {
+			enc = *b.prepared[i].enc
+		} else {
+			enc = s.Read(r, e)
+			enc.Evidence = b.shareEvidence(enc.Evidence)
+		}
+		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc))
 	}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,
@@ -570,8 +657,21 @@ func flatten(b *strings.Builder, v any) {
 	}
 }
 
-func (e *Estate) newWorkload(r *Resource, s *Service) *Workload {
-	enc := s.Read(r, e)
+// newRoleAssignment reads a role assignment resource.
+func newRoleAssignment(r *Resource) *RoleAssignment {
+	ra := &RoleAssignment{Resource: r, Scope: Lower(strings.TrimRight(r.Props.Str("scope"), "/")),
+		PrincipalID: Lower(r.Props.Str("principalid")), PrincipalType: r.Props.Str("principaltype"),
+		RoleID: roleGUID(r.Props.Str("roledefinitionid"))}
+	if ra.Scope == "" {
+		if id, ok := ParseID(r.ID); ok {
+			ra.Scope = Lower(id.Parent)
+		}
+	}
+	return ra
+}
+
+// newWorkload links a workload whose encryption enc was read off r.
+func (e *Estate) newWorkload(r *Resource, s *Service, enc Encryption) *Workload {
 	w := &Workload{Resource: r, Service: s, CMK: enc.State, Evidence: enc.Evidence}
 	for _, spec := range enc.Refs {
 		w.KeyRefs = append(w.KeyRefs, e.resolve(spec, nil)...)
