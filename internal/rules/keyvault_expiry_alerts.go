@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -48,10 +49,8 @@ var keyvaultExpiryAlerts = &Rule{
 			}
 		}
 		workspaces := auditWorkspaces(v)
-		for _, a := range env.Estate.Alerts {
-			if !mentionsKeyExpiry(a.Text) {
-				continue
-			}
+		alerts := expiryAlertsOf(env)
+		for a := range alerts.near(v, workspaces) {
 			scope := alertScopeCovering(a, v, workspaces)
 			if scope == "" {
 				continue
@@ -70,7 +69,7 @@ var keyvaultExpiryAlerts = &Rule{
 		if len(notes) > 0 {
 			found += " (" + strings.Join(notes, "; ") + ")"
 		}
-		if orphans := unplacedExpirySubscriptions(env); len(orphans) > 0 {
+		if orphans := alerts.unplaced; len(orphans) > 0 {
 			return Unknownf(append(ev, "unplacedSubscriptions", orphans), "%s, but the snapshot holds %s for key expiry whose "+
 				"system topic is not in it, so which vault they watch is unknown: %s", found,
 				countNoun(len(orphans), "event subscription", "event subscriptions"), strings.Join(orphans, ", "))
@@ -85,6 +84,102 @@ var keyvaultExpiryAlerts = &Rule{
 		}
 		return Failf(ev, "%s", found)
 	},
+}
+
+// expiryAlerts is what keyvault-expiry-alerts looks up for every vault,
+// gathered once per evaluation: an estate has thousands of vaults and alert
+// rules.
+type expiryAlerts struct {
+	alerts []*estate.AlertRule // the alert rules that watch key expiry
+	// byScope maps a scope, as AlertRule.Scopes holds it, to the positions in
+	// alerts of those that name it; anywhere lists those with a scope beyond
+	// ASCII, which every vault checks (lower-casing such scopes may not keep
+	// their length, so they cannot be found by prefix).
+	byScope  map[string][]int
+	anywhere []int
+	// unplaced are the ids of the snapshot's event subscriptions for key
+	// expiry whose vault is unknown.
+	unplaced []string
+}
+
+// expiryAlertsOf returns the evaluation's expiryAlerts.
+func expiryAlertsOf(env *Env) *expiryAlerts {
+	ix := env.ix()
+	ix.alertsOnce.Do(func() {
+		x := &ix.alerts
+		x.byScope = map[string][]int{}
+		for _, a := range env.Estate.Alerts {
+			if !mentionsKeyExpiry(a.Text) {
+				continue
+			}
+			n := len(x.alerts)
+			x.alerts = append(x.alerts, a)
+			for _, s := range a.Scopes {
+				switch {
+				case s == "":
+				case !asciiOnly(s):
+					x.anywhere = append(x.anywhere, n)
+				default:
+					x.byScope[s] = append(x.byScope[s], n)
+				}
+			}
+		}
+		x.unplaced = unplacedExpirySubscriptions(env)
+	})
+	return &ix.alerts
+}
+
+// near yields, in the snapshot's order, the alert rules on key expiry that
+// may cover the vault: those scoped to the vault, to one of its parent scopes
+// or to one of the workspaces, and those that must be checked everywhere. Of
+// the rest none covers it. It merges the index's lists as it goes, so that a
+// caller that stops at the first rule it takes reads no further.
+func (x *expiryAlerts) near(v *estate.Vault, workspaces []string) iter.Seq[*estate.AlertRule] {
+	return func(yield func(*estate.AlertRule) bool) {
+		lists := [][]int{x.anywhere}
+		// Within(v.ID, s) holds for an ASCII scope s exactly when s is the
+		// lower-cased id, or the part of it before a slash.
+		id := estate.Lower(strings.TrimRight(v.ID, "/"))
+		for i := 1; i <= len(id); i++ {
+			if i == len(id) || id[i] == '/' {
+				lists = append(lists, x.byScope[id[:i]])
+			}
+		}
+		for _, w := range workspaces {
+			lists = append(lists, x.byScope[w])
+		}
+		last := -1
+		for {
+			next := -1
+			for i, l := range lists {
+				if len(l) > 0 && (next < 0 || l[0] < lists[next][0]) {
+					next = i
+				}
+			}
+			if next < 0 {
+				return
+			}
+			n := lists[next][0]
+			lists[next] = lists[next][1:]
+			if n == last {
+				continue // named by several of the lists
+			}
+			last = n
+			if !yield(x.alerts[n]) {
+				return
+			}
+		}
+	}
+}
+
+// asciiOnly reports whether s holds no byte beyond ASCII.
+func asciiOnly(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // unplacedExpirySubscriptions returns the ids of event subscriptions that would

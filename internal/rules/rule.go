@@ -116,6 +116,9 @@ type Env struct {
 type indexes struct {
 	sharersOnce sync.Once
 	sharers     map[keyQuery]*keySharers // see sharersOf
+
+	alertsOnce sync.Once
+	alerts     expiryAlerts // see expiryAlertsOf
 }
 
 // newEnv returns the Env an evaluation starts with.
