@@ -1,8 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -107,11 +106,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	}
 	e := b.Build()
 	if f.noHistory && framework == nil && onlyJSON(plan) {
-		spool, err := os.CreateTemp("", "cmkguard-results-*.json")
-		if err == nil {
-			return streamScan(cmd, plan, e, pol, now, newReport(e, now, append(f.live.inputs(), paths...)), failOn, spool)
-		}
-		slog.Debug("no spool for streamed results; collecting them", "err", err)
+		return streamScan(cmd, plan, e, pol, now, newReport(e, now, append(f.live.inputs(), paths...)), failOn)
 	}
 	ev := rules.Evaluate(e, pol, now, rules.Catalog())
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", len(ev.Results))
@@ -174,41 +169,28 @@ func onlyJSON(plan []output) bool {
 }
 
 // streamScan evaluates the estate and writes JSON reports without holding
-// the results: each block of results is encoded on the goroutine that
-// evaluated it and appended to spool, and the reports are written around the
-// spool once the summary, which comes before the results, is known. Memory
-// stays flat however many results there are. It removes the spool.
+// the results. The report's summary comes before its results, so it
+// evaluates twice: a first pass counts the results and notes what the
+// summary, the context and the exit status need; a second makes the same
+// results again, encodes each block on the goroutine that evaluated it, and
+// writes them straight out. Memory stays flat however many results there are,
+// and nothing is spooled to disk.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
-	rep *report.Report, failOn rules.Severity, spool *os.File) error {
-	w := &resultSpool{file: spool}
-	defer w.close()
+	rep *report.Report, failOn rules.Severity) error {
+	workers := runtime.GOMAXPROCS(0)
 	var (
 		n       int
 		failing bool
 		judged  []rules.Result // the first result of each resource, for the context
 	)
-	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), runtime.GOMAXPROCS(0),
-		func() func([]rules.Result) encodedBlock {
-			var enc report.ResultEncoder
-			return func(results []rules.Result) encodedBlock {
-				return encodeBlock(&enc, results, failOn, blockBuffers.Get().(*[]byte))
-			}
+	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+		func() func([]rules.Result) blockFacts {
+			return func(rs []rules.Result) blockFacts { return factsOf(rs, failOn) }
 		},
-		func(b encodedBlock) error {
-			defer blockBuffers.Put(b.json)
-			if b.err != nil {
-				return b.err
-			}
-			buf := *b.json
-			if n == 0 && len(buf) > 0 {
-				buf = buf[len(report.JSONResultSeparator):]
-			}
-			if _, err := w.Write(buf); err != nil {
-				return fmt.Errorf("spool results in %s: %w", spool.Name(), err)
-			}
-			n += b.n
-			failing = failing || b.failing
-			judged = append(judged, b.judged...)
+		func(f blockFacts) error {
+			n += f.n
+			failing = failing || f.failing
+			judged = append(judged, f.judged...)
 			return nil
 		})
 	if err != nil {
@@ -218,28 +200,65 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	rep.Summary, rep.Notes = ev.Summary, ev.Notes
 	warn(cmd.ErrOrStderr(), e)
 	rep.Context = reportContext(e, judged)
-	stdout := cmd.OutOrStdout()
-	for _, o := range plan {
-		results, err := w.reader()
-		if err != nil {
-			return fmt.Errorf("read spooled results: %w", err)
+
+	var (
+		writers []io.Writer
+		files   []*os.File
+	)
+	defer func() {
+		for _, f := range files {
+			f.Close()
 		}
+	}()
+	for _, o := range plan {
 		if o.file == "" {
-			if err := report.WriteJSONStreamed(stdout, rep, results, n); err != nil {
-				return err
-			}
+			writers = append(writers, cmd.OutOrStdout())
 			continue
 		}
 		file, err := os.Create(o.file)
 		if err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
-		if err := report.WriteJSONStreamed(file, rep, results, n); err != nil {
-			file.Close()
+		files = append(files, file)
+		writers = append(writers, file)
+	}
+	results, encoded := io.Pipe()
+	written := make(chan error, 1)
+	go func() {
+		err := report.WriteJSONStreamed(io.MultiWriter(writers...), rep, results, n)
+		results.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
+		written <- err
+	}()
+	first := true
+	_, err = rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+		func() func([]rules.Result) encodedBlock {
+			var enc report.ResultEncoder
+			return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }
+		},
+		func(b encodedBlock) error {
+			defer blockBuffers.Put(b.json)
+			if b.err != nil {
+				return b.err
+			}
+			buf := *b.json
+			if first && len(buf) > 0 {
+				buf, first = buf[len(report.JSONResultSeparator):], false
+			}
+			_, err := encoded.Write(buf)
 			return err
-		}
-		if err := file.Close(); err != nil {
-			return fmt.Errorf("write report %s: %w", o.file, err)
+		})
+	encoded.CloseWithError(err)
+	if werr := <-written; werr != nil {
+		return werr
+	}
+	if err != nil {
+		return err
+	}
+	for len(files) > 0 {
+		f := files[0]
+		files = files[1:]
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write report %s: %w", f.Name(), err)
 		}
 	}
 	if failing {
@@ -248,113 +267,58 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	return nil
 }
 
-// encodedBlock is a block of results as streamScan spools them: each result
-// encoded for the JSON report and preceded by report.JSONResultSeparator.
-type encodedBlock struct {
-	json    *[]byte // from blockBuffers
+// blockFacts is what the first pass of streamScan keeps of a block of results.
+type blockFacts struct {
 	n       int
 	failing bool           // a failing result at or above --fail-on
 	judged  []rules.Result // the first result of each resource (Resource and ResourceType only)
-	err     error
+}
+
+// factsOf notes the facts of a block of results; it runs on the goroutine
+// that evaluated them. A resource's results are never split between blocks.
+func factsOf(results []rules.Result, failOn rules.Severity) blockFacts {
+	f := blockFacts{n: len(results)}
+	lastID, lastKey := "", ""
+	for i := range results {
+		r := &results[i]
+		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
+			f.failing = true
+		}
+		if r.Resource != lastID {
+			if k := estate.Lower(r.Resource); k != lastKey || len(f.judged) == 0 {
+				f.judged = append(f.judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
+				lastKey = k
+			}
+			lastID = r.Resource
+		}
+	}
+	return f
+}
+
+// encodedBlock is a block of results encoded for the JSON report, each
+// preceded by report.JSONResultSeparator.
+type encodedBlock struct {
+	json *[]byte // from blockBuffers
+	err  error
 }
 
 // blockBuffers recycles the buffers of encoded blocks: the few in flight
 // serve a whole scan.
 var blockBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
-// encodeBlock encodes a block of results; it runs on the goroutine that
-// evaluated them. A resource's results are never split between blocks.
-func encodeBlock(enc *report.ResultEncoder, results []rules.Result, failOn rules.Severity, buf *[]byte) encodedBlock {
+// encodeBlock encodes a block of results into buf; it runs on the goroutine
+// that evaluated them.
+func encodeBlock(enc *report.ResultEncoder, results []rules.Result, buf *[]byte) encodedBlock {
 	b := encodedBlock{json: buf}
 	out := (*buf)[:0]
-	defer func() { *buf = out }()
-	lastID, lastKey := "", ""
 	for i := range results {
-		r := &results[i]
 		out = append(out, report.JSONResultSeparator...)
-		if out, b.err = enc.Append(out, r); b.err != nil {
-			return b
-		}
-		b.n++
-		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
-			b.failing = true
-		}
-		if r.Resource != lastID {
-			if k := estate.Lower(r.Resource); k != lastKey || len(b.judged) == 0 {
-				b.judged = append(b.judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
-				lastKey = k
-			}
-			lastID = r.Resource
+		if out, b.err = enc.Append(out, &results[i]); b.err != nil {
+			break
 		}
 	}
+	*buf = out
 	return b
-}
-
-// spoolMemory is how many bytes of encoded results a scan keeps in memory
-// before it spools them to a temporary file (a variable for tests).
-var spoolMemory = 8 << 20
-
-// resultSpool holds encoded results: in memory, in blocks, up to spoolMemory
-// bytes, then in file (created beforehand, so that a scan that cannot have
-// one collects its results instead). The file is removed by close.
-type resultSpool struct {
-	blocks [][]byte
-	size   int
-	file   *os.File
-	w      *bufio.Writer // to file, once the results outgrow memory
-}
-
-const spoolBlock = 1 << 20
-
-func (s *resultSpool) Write(p []byte) (int, error) {
-	n := len(p)
-	if s.w != nil {
-		return s.w.Write(p)
-	}
-	if s.size+len(p) > spoolMemory {
-		s.w = bufio.NewWriterSize(s.file, spoolBlock)
-		for _, b := range s.blocks {
-			if _, err := s.w.Write(b); err != nil {
-				return 0, err
-			}
-		}
-		s.blocks = nil
-		return s.w.Write(p)
-	}
-	s.size += len(p)
-	for len(p) > 0 {
-		if n := len(s.blocks); n == 0 || len(s.blocks[n-1]) == cap(s.blocks[n-1]) {
-			s.blocks = append(s.blocks, make([]byte, 0, spoolBlock))
-		}
-		last := &s.blocks[len(s.blocks)-1]
-		k := min(len(p), cap(*last)-len(*last))
-		*last = append(*last, p[:k]...)
-		p = p[k:]
-	}
-	return n, nil
-}
-
-// reader returns the spooled results from the start.
-func (s *resultSpool) reader() (io.Reader, error) {
-	if s.w == nil {
-		readers := make([]io.Reader, len(s.blocks))
-		for i, b := range s.blocks {
-			readers[i] = bytes.NewReader(b)
-		}
-		return io.MultiReader(readers...), nil
-	}
-	if err := s.w.Flush(); err != nil {
-		return nil, err
-	}
-	if _, err := s.file.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return s.file, nil
-}
-
-func (s *resultSpool) close() {
-	s.file.Close()
-	os.Remove(s.file.Name())
 }
 
 // isTerminal reports whether w is a character device such as a terminal.

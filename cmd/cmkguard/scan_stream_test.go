@@ -1,28 +1,19 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/cmkguard/cmkguard/internal/estategen"
 )
 
 // TestStreamedScanMatchesCollected: a scan that writes only JSON and records
-// no history streams its results through a spool; its report, warnings and
+// no history streams its results (evaluating twice); its report, warnings and
 // exit code must be those of the scan that collects them (a first scan into
-// an empty history, which has nothing to compare with). Results are spooled
-// in memory, and to a file when spoolMemory is small.
+// an empty history, which has nothing to compare with).
 func TestStreamedScanMatchesCollected(t *testing.T) {
-	for _, memory := range []int{spoolMemory, 4 << 10} {
-		defer func(m int) { spoolMemory = m }(spoolMemory)
-		spoolMemory = memory
-		t.Run(fmt.Sprintf("spool memory %d", memory), testStreamedScan)
-	}
-}
-
-func testStreamedScan(t *testing.T) {
 	dir := t.TempDir()
 	generated := filepath.Join(dir, "estate.ndjson")
 	if err := os.WriteFile(generated, estategen.Bytes(3000, 2), 0o644); err != nil {
@@ -69,5 +60,17 @@ func testStreamedScan(t *testing.T) {
 		case len(wantOut) < 1000:
 			t.Errorf("%s: a report of %d bytes: %s", c.name, len(wantOut), wantStderr)
 		}
+	}
+}
+
+// TestStreamedScanWriteError: when the report cannot be written, a streamed
+// scan stops with the error (and exit code 2) instead of waiting forever.
+func TestStreamedScanWriteError(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	code, _, stderr := run(t, "", "scan", "../../examples/estate", "--format", "json", "--no-history", "-o", "/dev/full")
+	if code != exitUsage || !strings.Contains(stderr, "no space left on device") {
+		t.Fatalf("exit %d, stderr %q; want exit %d and the write error", code, stderr, exitUsage)
 	}
 }
