@@ -171,12 +171,36 @@ var NotApplicable = Outcome{}
 func Ev(kv ...any) []any { return kv }
 
 func outcome(s Status, ev []any, format string, args []any) Outcome {
-	o := Outcome{Status: s, Message: fmt.Sprintf(format, args...)}
+	o := Outcome{Status: s}
+	if m, ok := plainMessage(format, args); ok {
+		o.Message = m
+	} else {
+		o.Message = fmt.Sprintf(format, args...)
+	}
 	if len(ev) > 0 {
 		o.Evidence = make(map[string]any, len(ev)/2)
 		for i := 0; i+1 < len(ev); i += 2 {
-			o.Evidence[fmt.Sprint(ev[i])] = ev[i+1]
+			o.Evidence[evidenceKey(ev[i])] = ev[i+1]
 		}
 	}
 	return o
+}
+
+// plainMessage returns the message a format of "%s" makes of one string,
+// which needs no formatting.
+func plainMessage(format string, args []any) (string, bool) {
+	if format != "%s" || len(args) != 1 {
+		return "", false
+	}
+	m, ok := args[0].(string)
+	return m, ok
+}
+
+// evidenceKey renders an evidence key. Rules write them as strings, which
+// need no formatting.
+func evidenceKey(k any) string {
+	if s, ok := k.(string); ok {
+		return s
+	}
+	return fmt.Sprint(k)
 }

@@ -189,7 +189,7 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 			k["via"] = ref.Via
 		}
 		for j := 0; j+1 < len(v.Evidence); j += 2 {
-			k[fmt.Sprint(v.Evidence[j])] = v.Evidence[j+1]
+			k[evidenceKey(v.Evidence[j])] = v.Evidence[j+1]
 		}
 		keys[i] = k
 	}
