@@ -2,6 +2,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -192,10 +194,11 @@ const maxShort = 256
 // last string that hashed to it. Strings that repeat (types, locations, tag
 // keys and values, enum values, and the ids resources refer to: disk
 // encryption sets, role definitions, scopes, vault URIs) stay; one-off ones
-// pass through without growing anything.
+// pass through without growing anything. A slot holds its string as an
+// interface value, so that decoded values share the box as well.
 type stringCache struct {
 	seed  maphash.Seed
-	slots [8192]string
+	slots [8192]any
 }
 
 // unquote returns the string a raw JSON string holds, as Token.String does
@@ -204,32 +207,42 @@ type stringCache struct {
 // allocates less.
 func (rd *reader) unquote(raw []byte) string {
 	inner := raw[1 : len(raw)-1]
-	if !simpleString(inner) {
+	if !plainString(inner) {
 		b, _ := jsontext.AppendUnquote(nil, raw)
 		return string(b)
 	}
 	if len(inner) > maxShort || len(inner) == 0 {
 		return string(inner)
 	}
+	return rd.intern(inner).(string)
+}
+
+// stringValue is unquote for a decoded value: the string as an interface
+// value, shared when the string is interned.
+func (rd *reader) stringValue(raw []byte) any {
+	if inner := raw[1 : len(raw)-1]; len(inner) <= maxShort && len(inner) > 0 && plainString(inner) {
+		return rd.intern(inner)
+	}
+	return rd.unquote(raw)
+}
+
+// intern returns the interned copy of s, as an interface value.
+func (rd *reader) intern(s []byte) any {
 	if rd.strs == nil {
 		rd.strs = &stringCache{seed: maphash.MakeSeed()}
 	}
-	slot := &rd.strs.slots[maphash.Bytes(rd.strs.seed, inner)&(uint64(len(rd.strs.slots))-1)]
-	if *slot != string(inner) {
-		*slot = string(inner)
+	slot := &rd.strs.slots[maphash.Bytes(rd.strs.seed, s)&(uint64(len(rd.strs.slots))-1)]
+	if old, ok := (*slot).(string); !ok || old != string(s) {
+		*slot = string(s)
 	}
 	return *slot
 }
 
-// simpleString reports whether the text between a JSON string's quotes is
-// the string itself: printable ASCII without escapes.
-func simpleString(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
-			return false
-		}
-	}
-	return true
+// plainString reports whether the text between a raw JSON string's quotes is
+// the string itself: no escapes, and valid UTF-8 (the decoder has already
+// rejected control characters and bare quotes).
+func plainString(b []byte) bool {
+	return bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b)
 }
 
 // pruneProperties lets tests read properties whole, to check that decoding
@@ -265,7 +278,7 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 			skipped = append(skipped, name)
 			continue
 		}
-		v, err := rd.decodeValue(keepCase[name])
+		v, err := rd.decodeValue(keepCase(name))
 		if err != nil {
 			return nil, err
 		}
@@ -485,7 +498,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		}
 		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
 		switch {
-		case envelopes && containers[name] && kind == '[':
+		case kind == '[' && envelopes && containers[name]:
 			envelope = true
 			if err := rd.readList(depth); err != nil {
 				return nil, err
@@ -531,7 +544,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 				continue
 			}
 		}
-		v, err := rd.decodeValue(keepCase[name])
+		v, err := rd.decodeValue(keepCase(name))
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
@@ -629,9 +642,10 @@ func (rd *reader) readChildren(depth int) ([]*item, error) {
 	}
 }
 
-// keepCase names members whose own keys are data, not property names: tag keys
-// and user-assigned identity ids keep the case they were written in.
-var keepCase = map[string]bool{"tags": true, "userassignedidentities": true}
+// keepCase reports whether the members of a member's value are data, not
+// property names: tag keys and user-assigned identity ids keep the case they
+// were written in.
+func keepCase(name string) bool { return name == "tags" || name == "userassignedidentities" }
 
 // decodeValue decodes the next value into string, float64, bool, nil, []any or
 // estate.Object with lower-cased member names (unless keep is set).
@@ -644,7 +658,7 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return rd.unquote(raw), nil
+		return rd.stringValue(raw), nil
 	}
 	tok, err := rd.dec.ReadToken()
 	if err != nil {
@@ -694,7 +708,7 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 			if _, dup := obj[name]; dup && !rd.quiet {
 				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 			}
-			v, err := rd.decodeValue(keepCase[lname] && !keep)
+			v, err := rd.decodeValue(keepCase(lname) && !keep)
 			if err != nil {
 				return nil, err
 			}

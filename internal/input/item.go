@@ -1,6 +1,7 @@
 package input
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -261,7 +262,7 @@ func (rd *reader) tags(it *item, id string) map[string]string {
 			case nil:
 				out[k] = ""
 			case string, float64, bool:
-				out[k] = estate.Object{"v": v}.Str("v") // tag keys are not paths
+				out[k] = scalar(v)
 			default:
 				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, typeName(v))
 			}
@@ -271,6 +272,19 @@ func (rd *reader) tags(it *item, id string) map[string]string {
 		rd.warn(it.pos("tags"), "resource %s: \"tags\" is a JSON %s, not an object; ignored", id, typeName(t))
 		return nil
 	}
+}
+
+// scalar formats a string, number or boolean as estate.Object.Str does.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return ""
 }
 
 // identity reads the managed-identity block (identity.type, principalId,

@@ -98,7 +98,7 @@ func (rd *reader) readTable(depth int) (rest estate.Object, table bool, err erro
 				return nil, false, err
 			}
 		default:
-			v, err := rd.decodeValue(keepCase[name])
+			v, err := rd.decodeValue(keepCase(name))
 			if err != nil {
 				return nil, false, rd.wrap(err)
 			}
@@ -152,7 +152,7 @@ func (rd *reader) readRows(cols []column, haveCols bool, pending []pendingRow) (
 			}
 			var cells []any
 			for rd.dec.PeekKind() != ']' {
-				keep := len(cells) < len(cols) && keepCase[cols[len(cells)].name]
+				keep := len(cells) < len(cols) && keepCase(cols[len(cells)].name)
 				v, err := rd.decodeValue(keep)
 				if err != nil {
 					return nil, rd.wrap(err)
@@ -200,7 +200,7 @@ func (rd *reader) row(cols []column, cells []any, src estate.Source) {
 		v := cells[i]
 		if s, ok := v.(string); ok && c.dynamic {
 			if t := strings.TrimSpace(s); strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
-				if parsed, err := rd.parseDynamic(t, keepCase[c.name]); err == nil {
+				if parsed, err := rd.parseDynamic(t, keepCase(c.name)); err == nil {
 					v = parsed
 				} else {
 					rd.warn(src, "table column %q holds malformed JSON (%v); kept as text", c.name, err)
