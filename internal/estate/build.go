@@ -72,7 +72,8 @@ func (b *Builder) Add(r *Resource) {
 		b.stats.Skipped++
 		return
 	}
-	k := r.Key()
+	r.key = Lower(r.ID)
+	k := r.key
 	if i, ok := b.byID[k]; ok {
 		if b.duplicates++; b.firstDup == "" {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
@@ -314,7 +315,8 @@ func (e *Estate) addPlaceholders(list []*Resource) []*Resource {
 			continue
 		}
 		pid, _ := ParseID(id.Parent)
-		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true}
+		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true,
+			key: Lower(id.Parent)}
 		e.byID[p.Key()] = p
 		out = append(out, p)
 	}

@@ -259,16 +259,16 @@ type subject struct {
 func subjectsOf(e *estate.Estate) []subject {
 	out := make([]subject, 0, len(e.Workloads)+len(e.Vaults)+len(e.Keys)+len(e.Apps))
 	for _, w := range e.Workloads {
-		out = append(out, subject{key: estate.Lower(w.ID), kind: workloadSubject, res: w.Resource, w: w})
+		out = append(out, subject{key: w.Key(), kind: workloadSubject, res: w.Resource, w: w})
 	}
 	for _, v := range e.Vaults {
-		out = append(out, subject{key: estate.Lower(v.ID), kind: vaultSubject, res: v.Resource, v: v})
+		out = append(out, subject{key: v.Key(), kind: vaultSubject, res: v.Resource, v: v})
 	}
 	for _, k := range e.Keys {
-		out = append(out, subject{key: estate.Lower(k.ID), kind: keySubject, res: k.Resource, k: k})
+		out = append(out, subject{key: k.Key(), kind: keySubject, res: k.Resource, k: k})
 	}
 	for _, a := range e.Apps {
-		out = append(out, subject{key: estate.Lower(a.ID), kind: appSubject, res: a})
+		out = append(out, subject{key: a.Key(), kind: appSubject, res: a})
 	}
 	slices.SortStableFunc(out, func(a, b subject) int { return strings.Compare(a.key, b.key) })
 	return out
