@@ -38,12 +38,21 @@ var cmkIdentityAccess = &Rule{
 var opNames = map[string]string{"get": "get", "wrapkey": "wrapKey", "unwrapkey": "unwrapKey", "encrypt": "encrypt", "decrypt": "decrypt"}
 
 // accessOps are the key operations (estate.KeyOperations names) the identity
-// behind ref needs.
-func accessOps(w *estate.Workload, ref *estate.KeyRef) []string {
-	if kmsRef(w, ref) {
+// needs: to encrypt and decrypt for AKS KMS, else to wrap and unwrap.
+func accessOps(kms bool) []string {
+	if kms {
 		return []string{"encrypt", "decrypt"}
 	}
 	return []string{"get", "wrapkey", "unwrapkey"}
+}
+
+// accessQuestion is everything identityAccess reads of a reference it can
+// follow, so that references asking the same question share the verdict.
+type accessQuestion struct {
+	vault *estate.Vault
+	key   string
+	id    estate.IdentityRef
+	kms   bool
 }
 
 // identityAccess judges one key reference for cmk-identity-access.
@@ -54,7 +63,21 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		}
 		return refVerdict{Status: Unknown, Reason: reason}
 	}
-	id, v := ref.Identity, ref.Vault
+	q := accessQuestion{vault: ref.Vault, key: ref.URI.Name, id: ref.Identity, kms: kmsRef(w, ref)}
+	if v, ok := env.access[q]; ok {
+		return v // its Evidence is shared: judgeRefs only reads it
+	}
+	v := judgeAccess(env, q)
+	if env.access == nil {
+		env.access = map[accessQuestion]refVerdict{}
+	}
+	env.access[q] = v
+	return v
+}
+
+// judgeAccess answers an accessQuestion.
+func judgeAccess(env *Env, q accessQuestion) refVerdict {
+	id, v, name := q.id, q.vault, q.key
 	who := id.Label()
 	ev := Ev("identity", who, "vault", v.ID)
 	if id.PrincipalID != "" {
@@ -76,10 +99,10 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		model = "Azure RBAC"
 	}
 	ev = append(ev, "permissionModel", model)
-	need := accessOps(w, ref)
+	need := accessOps(q.kms)
 	have := map[string]bool{}
 	var granted, ignored, unresolved []string
-	for _, g := range env.Estate.Grants(v, estate.KeyScope(v, ref.URI.Name), id.PrincipalID) {
+	for _, g := range env.Estate.Grants(v, estate.KeyScope(v, name), id.PrincipalID) {
 		label := grantLabel(g)
 		switch {
 		case g.Ignored != "":
@@ -118,22 +141,22 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 	opsText := strings.Join(displayOps(need), ", ")
 	if len(missing) == 0 {
 		return refVerdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%s holds %s on key %s in %s (%s)",
-			who, opsText, ref.URI.Name, v.Name, strings.Join(granted, "; "))}
+			who, opsText, name, v.Name, strings.Join(granted, "; "))}
 	}
 	ev = append(ev, "missing", missing)
 	switch {
 	case v.RBAC && len(unresolved) > 0:
 		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf("%s may lack %s on key %s in %s: %s",
-			who, strings.Join(missing, ", "), ref.URI.Name, v.Name, strings.Join(unresolved, "; "))}
+			who, strings.Join(missing, ", "), name, v.Name, strings.Join(unresolved, "; "))}
 	case v.RBAC && !env.Estate.Known("roleAssignments", v.ID):
 		reason := fmt.Sprintf("%s uses Azure RBAC and the snapshot holds no role assignments for it, so %s's access to key %s cannot be told",
-			v.Name, who, ref.URI.Name)
+			v.Name, who, name)
 		if g := env.Estate.GapFor("roleAssignments", v.ID); g != nil && g.Error != "" {
 			reason += " (collection: " + g.Error + ")"
 		}
 		return refVerdict{Status: Unknown, Evidence: ev, Reason: reason}
 	}
-	reason := fmt.Sprintf("%s lacks %s on key %s in %s (%s)", who, strings.Join(missing, ", "), ref.URI.Name, v.Name, model)
+	reason := fmt.Sprintf("%s lacks %s on key %s in %s (%s)", who, strings.Join(missing, ", "), name, v.Name, model)
 	if len(ignored) > 0 {
 		reason += "; ignored: " + strings.Join(ignored, "; ")
 	}

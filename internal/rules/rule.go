@@ -106,6 +106,10 @@ type Env struct {
 	// indexes are answers that many subjects ask again, worked out once for
 	// the whole evaluation and shared by every Env that fork makes.
 	indexes *indexes
+	// access remembers cmk-identity-access verdicts: the disks behind one
+	// disk encryption set ask the same question. An Env serves one goroutine,
+	// so this is its own; fork starts another empty.
+	access map[accessQuestion]refVerdict
 }
 
 // indexes hold what rules look up across the estate for each subject, built
