@@ -3,6 +3,8 @@ package estate
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -47,6 +49,7 @@ type Builder struct {
 	keys       []string   // keys[i] is resources[i].Key(), made once
 	prepared   []prepared // prepared[i] is what Add read off resources[i]
 	evidence   map[string]map[string]string
+	tags       tagSets
 	byID       map[string]int
 	principals map[string]string // managed identity object id → resource id, from every resource read
 	header     *Header
@@ -73,6 +76,7 @@ func (b *Builder) Add(r *Resource) {
 		return
 	}
 	r.key = Lower(r.ID)
+	r.Tags = b.tags.share(r.Tags)
 	k := r.key
 	if i, ok := b.byID[k]; ok {
 		if b.duplicates++; b.firstDup == "" {
@@ -135,6 +139,53 @@ type childProbe struct{ asked bool }
 func (p *childProbe) Child(*Resource, string) *Resource {
 	p.asked = true
 	return nil
+}
+
+// tagSets shares equal tag maps between resources: resources of one
+// resource group or one deployment mostly carry the same tags, and a map each
+// is a large part of a large estate's memory. Nothing modifies tags.
+type tagSets struct {
+	seed    maphash.Seed
+	sets    map[uint64][]map[string]string
+	n       int
+	scratch []string
+}
+
+// maxTagSets bounds the distinct tag maps tagSets keeps.
+const maxTagSets = 1 << 16
+
+// share returns a map equal to tags, one it has seen before when it can.
+func (t *tagSets) share(tags map[string]string) map[string]string {
+	if tags == nil {
+		return nil
+	}
+	if t.sets == nil {
+		t.seed, t.sets = maphash.MakeSeed(), map[uint64][]map[string]string{}
+	}
+	t.scratch = t.scratch[:0]
+	for k := range tags {
+		t.scratch = append(t.scratch, k)
+	}
+	slices.Sort(t.scratch)
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	for _, k := range t.scratch {
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(tags[k])
+		h.WriteByte(0)
+	}
+	sum := h.Sum64()
+	for _, m := range t.sets[sum] {
+		if maps.Equal(m, tags) {
+			return m
+		}
+	}
+	if t.n < maxTagSets {
+		t.sets[sum] = append(t.sets[sum], tags)
+		t.n++
+	}
+	return tags
 }
 
 // maxEvidence bounds the distinct evidence maps shareEvidence keeps.

@@ -2,6 +2,7 @@ package estate
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -330,5 +331,43 @@ func TestBuilderNotesIdentitiesAndDuplicates(t *testing.T) {
 	}
 	if len(e.Vaults) != 1 || len(e.Warnings) != 1 || !strings.Contains(e.Warnings[0].Message, "1 resources were given more than once") {
 		t.Errorf("vaults %d, warnings %v; want one vault and one warning about the duplicate", len(e.Vaults), e.Warnings)
+	}
+}
+
+// TestBuilderSharesEqualMaps: resources with equal tags, and workloads with
+// equal evidence, share one map; different ones keep their own, and the
+// contents are untouched.
+func TestBuilderSharesEqualMaps(t *testing.T) {
+	b := NewBuilder()
+	add := func(name string, tags map[string]string) *Resource {
+		r := &Resource{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/" + name,
+			Type: "microsoft.storage/storageaccounts", Tags: tags, Props: Object{}}
+		b.Add(r)
+		return r
+	}
+	a := add("a", map[string]string{"env": "prod", "tenant": "t1"})
+	c := add("c", map[string]string{"tenant": "t1", "env": "prod"})
+	d := add("d", map[string]string{"tenant": "t2", "env": "prod"})
+	f := add("f", map[string]string{"env": "prodtenant", "": "t1"}) // the same bytes, split elsewhere
+	g := add("g", nil)
+	same := func(x, y map[string]string) bool {
+		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	}
+	switch {
+	case !same(a.Tags, c.Tags):
+		t.Error("equal tags are not shared")
+	case same(a.Tags, d.Tags) || same(a.Tags, f.Tags):
+		t.Error("different tags are shared")
+	case g.Tags != nil:
+		t.Error("no tags became a map")
+	case d.Tags["tenant"] != "t2" || f.Tags[""] != "t1" || len(a.Tags) != 2:
+		t.Errorf("tags changed: %v %v %v", a.Tags, d.Tags, f.Tags)
+	}
+	e := b.Build()
+	if len(e.Workloads) != 5 {
+		t.Fatalf("%d workloads", len(e.Workloads))
+	}
+	if w0, w1 := e.Workloads[0], e.Workloads[1]; !same(w0.Evidence, w1.Evidence) || w0.Evidence["keySource"] != "Microsoft.Storage" {
+		t.Errorf("equal evidence is not shared: %v %v", w0.Evidence, w1.Evidence)
 	}
 }
