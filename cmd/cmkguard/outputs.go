@@ -112,42 +112,11 @@ func loadFramework(id string) (*frameworks.Framework, error) {
 }
 
 // reportContext describes, for the renderers, what the results are about: the
-// resources judged, every key and vault, and each workload's chain through
-// its identity to its key and vault. It only copies what the estate says.
-func reportContext(e *estate.Estate, results []rules.Result) *report.Context {
-	c := &report.Context{}
-	services := map[string]string{}
-	for _, w := range e.Workloads {
-		services[w.Key()] = w.Service.Name
-	}
-	for _, v := range e.Vaults {
-		services[v.Key()] = map[bool]string{true: "Managed HSM", false: "Key Vault"}[v.HSM]
-	}
-	for _, k := range e.Keys {
-		services[k.Key()] = map[bool]string{true: "Managed HSM key", false: "Key"}[k.HSMKey]
-	}
-	for _, a := range e.Apps {
-		services[a.Key()] = map[bool]string{true: "Function app", false: "Web app"}[strings.Contains(strings.ToLower(a.Kind), "functionapp")]
-	}
-	seen := map[string]bool{}
-	for _, res := range results {
-		k := estate.Lower(res.Resource)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		rc := report.Resource{ID: res.Resource, Type: res.ResourceType, Service: services[k]}
-		id, _ := estate.ParseID(res.Resource)
-		rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(res.Resource)
-		if r := e.Resource(res.Resource); r != nil {
-			rc.Name = cmpOr(lastName(r.ID), rc.Name)
-			rc.Location, rc.Tags = r.Location, r.Tags
-			if r.Source.File != "" {
-				rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
-			}
-		}
-		c.Resources = append(c.Resources, rc)
-	}
+// resources judged (see judgedResources), every key and vault, and each
+// workload's chain through its identity to its key and vault. It only copies
+// what the estate says.
+func reportContext(e *estate.Estate, judged []report.Resource) *report.Context {
+	c := &report.Context{Resources: judged}
 	for _, k := range e.Keys {
 		kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
 			URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
@@ -199,6 +168,59 @@ func reportContext(e *estate.Estate, results []rules.Result) *report.Context {
 	return c
 }
 
+// judgedResources describes the resources results are about, once each, in
+// the order of the results. Results sorted by resource (as evaluation makes
+// them) list each resource's results together; a resource's results may also
+// be cut into several calls, as long as the cut falls between resources.
+func judgedResources(e *estate.Estate, results []rules.Result) []report.Resource {
+	var out []report.Resource
+	last := ""
+	for i := range results {
+		res := &results[i]
+		if i > 0 && (res.Resource == last || strings.EqualFold(res.Resource, last)) {
+			continue
+		}
+		last = res.Resource
+		rc := report.Resource{ID: res.Resource, Type: res.ResourceType}
+		id, _ := estate.ParseID(res.Resource)
+		rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(res.Resource)
+		if r := e.Resource(res.Resource); r != nil {
+			rc.Service = serviceName(r)
+			rc.Name = cmpOr(lastName(r.ID), rc.Name)
+			rc.Location, rc.Tags = r.Location, r.Tags
+			if r.Source.File != "" {
+				rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// serviceName names what kind of thing a judged resource is: its service for
+// a workload, or a vault, key or app.
+func serviceName(r *estate.Resource) string {
+	if s := estate.ServiceFor(r.Type); s != nil {
+		return s.Name
+	}
+	switch r.Type {
+	case "microsoft.keyvault/vaults":
+		return "Key Vault"
+	case "microsoft.keyvault/managedhsms":
+		return "Managed HSM"
+	case "microsoft.keyvault/vaults/keys":
+		return "Key"
+	case "microsoft.keyvault/managedhsms/keys":
+		return "Managed HSM key"
+	case "microsoft.web/sites", "microsoft.web/sites/slots":
+		if strings.Contains(strings.ToLower(r.Kind), "functionapp") {
+			return "Function app"
+		}
+		return "Web app"
+	}
+	return ""
+}
+
 // lastName is the last name segment of an ARM id, as written.
 func lastName(id string) string {
 	id = strings.TrimRight(id, "/")
@@ -207,11 +229,13 @@ func lastName(id string) string {
 
 // resourceGroup is the resource group segment of an ARM id, as written.
 func resourceGroup(id string) string {
-	seg := strings.Split(strings.Trim(id, "/"), "/")
-	for i := 0; i+1 < len(seg); i++ {
-		if strings.EqualFold(seg[i], "resourceGroups") {
-			return seg[i+1]
+	for rest := strings.Trim(id, "/"); rest != ""; {
+		seg, after, _ := strings.Cut(rest, "/")
+		if strings.EqualFold(seg, "resourceGroups") && after != "" {
+			rg, _, _ := strings.Cut(after, "/")
+			return rg
 		}
+		rest = after
 	}
 	return ""
 }

@@ -114,7 +114,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	rep := newReport(e, now, append(f.live.inputs(), paths...))
 	rep.Summary, rep.Results, rep.Notes = ev.Summary, ev.Results, ev.Notes
 	warn(cmd.ErrOrStderr(), e)
-	rep.Context = reportContext(e, ev.Results)
+	rep.Context = reportContext(e, judgedResources(e, ev.Results))
 	if framework != nil {
 		rep.Framework = report.NewFrameworkView(framework, ev.Results)
 	}
@@ -181,11 +181,11 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	var (
 		n       int
 		failing bool
-		judged  []rules.Result // the first result of each resource, for the context
+		judged  []report.Resource // for the context
 	)
 	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
 		func() func([]rules.Result) blockFacts {
-			return func(rs []rules.Result) blockFacts { return factsOf(rs, failOn) }
+			return func(rs []rules.Result) blockFacts { return factsOf(e, rs, failOn) }
 		},
 		func(f blockFacts) error {
 			n += f.n
@@ -270,26 +270,18 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 // blockFacts is what the first pass of streamScan keeps of a block of results.
 type blockFacts struct {
 	n       int
-	failing bool           // a failing result at or above --fail-on
-	judged  []rules.Result // the first result of each resource (Resource and ResourceType only)
+	failing bool              // a failing result at or above --fail-on
+	judged  []report.Resource // the resources judged, for the context
 }
 
 // factsOf notes the facts of a block of results; it runs on the goroutine
 // that evaluated them. A resource's results are never split between blocks.
-func factsOf(results []rules.Result, failOn rules.Severity) blockFacts {
-	f := blockFacts{n: len(results)}
-	lastID, lastKey := "", ""
+func factsOf(e *estate.Estate, results []rules.Result, failOn rules.Severity) blockFacts {
+	f := blockFacts{n: len(results), judged: judgedResources(e, results)}
 	for i := range results {
-		r := &results[i]
-		if failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
+		if r := &results[i]; failOn >= 0 && r.Status == rules.Fail && r.Severity >= failOn {
 			f.failing = true
-		}
-		if r.Resource != lastID {
-			if k := estate.Lower(r.Resource); k != lastKey || len(f.judged) == 0 {
-				f.judged = append(f.judged, rules.Result{Resource: r.Resource, ResourceType: r.ResourceType})
-				lastKey = k
-			}
-			lastID = r.Resource
+			break
 		}
 	}
 	return f
