@@ -15,7 +15,8 @@ var cmkRequired = &Rule{
 	Frameworks: []string{"MCSB DP-5", "PCI-DSS 3.5.1", "PCI-DSS 3.6.1", "HIPAA 164.312(a)(2)(iv)",
 		"CIS Azure 2.0 3.12 (storage)", "CIS Azure 2.0 4.1.3 (SQL)", "CIS Azure 2.0 7.3 (disks)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		value, classified, sensitive := env.Policy.Classify(w.Tags)
+		c := classify(env, w.Resource)
+		value, classified, sensitive := c.Value, c.Tagged, c.Sensitive
 		ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(value, classified))
 		for k, v := range w.Evidence {
 			ev = append(ev, k, v)

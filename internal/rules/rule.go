@@ -110,6 +110,12 @@ type Env struct {
 	// disk encryption set ask the same question. An Env serves one goroutine,
 	// so this is its own; fork starts another empty.
 	access map[accessQuestion]refVerdict
+	// last is the classification of the resource classified last: the
+	// engine judges a resource by all its rules in turn, and several ask.
+	last struct {
+		r *estate.Resource
+		c classification
+	}
 }
 
 // indexes hold what rules look up across the estate for each subject, built

@@ -57,12 +57,16 @@ type classification struct {
 // classify reads a workload's classification under the policy. A tag with an
 // empty value classifies nothing: it counts as unclassified.
 func classify(env *Env, r *estate.Resource) classification {
+	if env.last.r == r {
+		return env.last.c
+	}
 	c := classification{TagsKnown: !r.Placeholder}
 	value, classified, sensitive := env.Policy.Classify(r.Tags)
 	c.Value, c.Sensitive = value, sensitive
 	c.Tag, _ = tagKey(r, env.Policy.Classification.TagKeys...)
 	c.Tagged = classified
 	c.Empty = !classified && c.Tag != ""
+	env.last.r, env.last.c = r, c
 	return c
 }
 
