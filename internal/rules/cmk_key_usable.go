@@ -55,10 +55,12 @@ func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	if !k.NotBefore.IsZero() {
 		ev = append(ev, "notBefore", k.NotBefore.Format(time.RFC3339))
 	}
-	if current := currentVersion(k); ref.URI.Version != "" && current != "" && !strings.EqualFold(ref.URI.Version, current) {
-		ev = append(ev, "pinnedVersion", ref.URI.Version, "currentVersion", current)
-		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
-			"the reference pins version %s of key %s, but the snapshot describes only its current version %s", ref.URI.Version, name, current)}
+	if ref.URI.Version != "" {
+		if current := currentVersion(k); current != "" && !strings.EqualFold(ref.URI.Version, current) {
+			ev = append(ev, "pinnedVersion", ref.URI.Version, "currentVersion", current)
+			return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
+				"the reference pins version %s of key %s, but the snapshot describes only its current version %s", ref.URI.Version, name, current)}
+		}
 	}
 	var problems []string
 	if !k.Enabled {
