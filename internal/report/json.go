@@ -8,8 +8,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
@@ -96,11 +96,24 @@ func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
 
 // jsonEncoder appends JSON to b and hands it to w in large pieces.
 type jsonEncoder struct {
-	w    io.Writer
-	b    []byte
-	err  error
-	keys []string // a stack of map keys being written
+	w   io.Writer
+	b   []byte
+	err error
+	// Members of the maps being written, sorted by name: stacks shared by
+	// nested maps, so that the millions of small evidence maps allocate
+	// nothing.
+	anyMembers []anyMember
+	strMembers []strMember
+	rules      map[string]*ruleFragments // by rule id; see fragments
 }
+
+type (
+	anyMember struct {
+		name  string
+		value any
+	}
+	strMember struct{ name, value string }
+)
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
 	return &jsonEncoder{w: w, b: make([]byte, 0, 64<<10)}
@@ -136,13 +149,17 @@ func (e *jsonEncoder) fail(err error) {
 
 // Indentation: member and element lines of a value at depth d are indented by
 // d+1 times two spaces.
-const spaces = "                                                                "
+const newlineSpaces = "\n                                                                "
 
 func (e *jsonEncoder) newline(depth int) {
-	e.b = append(e.b, '\n')
-	for n := 2 * depth; n > 0; {
-		k := min(n, len(spaces))
-		e.b = append(e.b, spaces[:k]...)
+	if n := 1 + 2*depth; n <= len(newlineSpaces) {
+		e.b = append(e.b, newlineSpaces[:n]...)
+		return
+	}
+	e.b = append(e.b, newlineSpaces...)
+	for n := 2*depth - (len(newlineSpaces) - 1); n > 0; {
+		k := min(n, len(newlineSpaces)-1)
+		e.b = append(e.b, newlineSpaces[1:1+k]...)
 		n -= k
 	}
 }
@@ -227,20 +244,32 @@ func (e *jsonEncoder) strMap(v map[string]string, depth int) {
 		e.b = append(e.b, "null"...)
 		return
 	}
+	base := len(e.strMembers)
+	for k, x := range v {
+		e.strMembers = append(e.strMembers, strMember{k, x})
+	}
+	sortMembers(e.strMembers[base:], func(m strMember) string { return m.name })
 	m := e.open(depth)
-	for _, k := range sortedNames(v) {
-		m.str(k, v[k])
+	for _, x := range e.strMembers[base:] {
+		m.str(x.name, x.value)
 	}
 	m.close()
+	clear(e.strMembers[base:]) // let the strings go
+	e.strMembers = e.strMembers[:base]
 }
 
-func sortedNames[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// sortMembers sorts the members of a map by name, which are all different.
+// Most maps are small enough for an insertion sort.
+func sortMembers[M any](ms []M, name func(M) string) {
+	if len(ms) > 12 {
+		slices.SortFunc(ms, func(a, b M) int { return strings.Compare(name(a), name(b)) })
+		return
 	}
-	slices.Sort(keys)
-	return keys
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && name(ms[j]) < name(ms[j-1]); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
 }
 
 // time writes a time as time.Time's MarshalJSON does.
@@ -282,20 +311,21 @@ func (e *jsonEncoder) value(v any, depth int) {
 			e.b = append(e.b, "null"...)
 			return
 		}
-		// The sorted keys go on a stack shared by nested maps, so that
-		// the millions of small evidence maps allocate nothing here.
-		base := len(e.keys)
-		for k := range x {
-			e.keys = append(e.keys, k)
+		base := len(e.anyMembers)
+		for k, v := range x {
+			e.anyMembers = append(e.anyMembers, anyMember{k, v})
 		}
-		slices.Sort(e.keys[base:])
+		sortMembers(e.anyMembers[base:], func(m anyMember) string { return m.name })
 		m := e.open(depth)
-		for i := base; i < len(e.keys); i++ {
-			k := e.keys[i]
-			m.key(k).value(x[k], depth+1)
+		// Nested maps push onto the stack, which may move it: index it
+		// afresh for each member.
+		for i := base; i < len(e.anyMembers); i++ {
+			ms := &e.anyMembers[i]
+			m.key(ms.name).value(ms.value, depth+1)
 		}
 		m.close()
-		e.keys = e.keys[:base]
+		clear(e.anyMembers[base:])
+		e.anyMembers = e.anyMembers[:base]
 	case []any:
 		list(e, x, depth, func(v any) { e.value(v, depth+1) })
 	case []map[string]any:
@@ -391,26 +421,6 @@ func (e *jsonEncoder) reportTail(r *Report) {
 	if r.Framework != nil {
 		m.key("framework").fallback(r.Framework, 1)
 	}
-}
-
-// result writes one result at depth 2 (an element of "results").
-func (e *jsonEncoder) result(r *rules.Result) {
-	m := e.open(2)
-	m.str("rule", r.Rule)
-	m.str("resource", r.Resource)
-	m.str("resourceType", r.ResourceType)
-	m.str("status", string(r.Status))
-	sev, _ := r.Severity.MarshalText()
-	m.str("severity", string(sev))
-	m.str("message", r.Message)
-	if len(r.Evidence) > 0 {
-		m.key("evidence").value(r.Evidence, 3)
-	}
-	m.strOmit("remediation", r.Remediation)
-	m.strsOmit("frameworks", r.Frameworks)
-	m.strOmit("waiverReason", r.WaiverReason)
-	m.strOmit("waiverExpires", r.WaiverExpires)
-	m.close()
 }
 
 // context writes the report context at depth 1.
@@ -514,67 +524,4 @@ func appendJSONFloat(b []byte, f float64) []byte {
 		}
 	}
 	return b
-}
-
-// jsonSafe marks the ASCII bytes a JSON string holds as they are.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
-	}
-	return t
-}()
-
-// appendJSONString appends s as encoding/json writes a string with HTML
-// escaping on: <, > and & as \u003c, \u003e and \u0026; invalid UTF-8 as
-// \ufffd; U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

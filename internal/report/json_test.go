@@ -210,3 +210,44 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+// TestResultEncoderReuse holds a ResultEncoder that has encoded other results
+// of a rule to the bytes encoding/json writes for each result: the parts it
+// keeps per rule must follow a remediation or frameworks that change between
+// results, or a frameworks slice changed in place after it was encoded.
+func TestResultEncoderReuse(t *testing.T) {
+	frameworks := []string{"MCSB DP-5", "HIPAA <164>"}
+	results := []rules.Result{
+		{Rule: "r<1>", Resource: "/a", Status: rules.Fail, Severity: rules.High, Message: "m", Remediation: "fix <it>", Frameworks: frameworks},
+		{Rule: "r<1>", Resource: "/b", Status: rules.Pass, Severity: rules.High, Message: "m", Remediation: "fix <it>", Frameworks: frameworks},
+		{Rule: "r<1>", Resource: "/c", Status: rules.Pass, Severity: rules.Low, Remediation: "fix it otherwise", Frameworks: frameworks},
+		{Rule: "r<1>", Resource: "/d", Status: rules.Fail, Remediation: "fix it otherwise"},
+		{Rule: "r<1>", Resource: "/e", Status: rules.Fail, Frameworks: []string{}},
+		{Rule: "r<1>", Resource: "/f", Status: rules.Fail, Frameworks: frameworks},
+		{Rule: "r2", Resource: "/f", Status: rules.Waived, Severity: rules.Severity(42), Remediation: "fix <it>", Frameworks: frameworks,
+			WaiverReason: "accepted", WaiverExpires: "2027-01-01", Evidence: map[string]any{"k": "v"}},
+		{Rule: "r<1>", Resource: "/g", Status: rules.Fail, Frameworks: frameworks},
+		{Rule: "", Resource: "/h", Status: rules.Unknown},
+	}
+	var (
+		enc ResultEncoder
+		buf []byte
+	)
+	for i := range results {
+		r := &results[i]
+		if r.Resource == "/g" {
+			frameworks[1] = "changed in place"
+		}
+		var err error
+		if buf, err = enc.Append(buf[:0], r); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.MarshalIndent(r, "    ", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf, want) {
+			t.Errorf("result %d: got\n%s\nwant\n%s", i, buf, want)
+		}
+	}
+}
