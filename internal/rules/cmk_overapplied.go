@@ -20,7 +20,8 @@ var cmkOverapplied = &Rule{
 	Frameworks: []string{"MCSB DP-5"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
-		ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(c.Value, c.Tagged))
+		ev := append(make([]any, 0, 8+2*len(w.Evidence)), // with room for the evidence below and one more pair
+			"service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(c.Value, c.Tagged))
 		for k, v := range w.Evidence {
 			ev = append(ev, k, v)
 		}

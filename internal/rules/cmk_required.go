@@ -17,7 +17,8 @@ var cmkRequired = &Rule{
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
 		value, classified, sensitive := c.Value, c.Tagged, c.Sensitive
-		ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(value, classified))
+		ev := append(make([]any, 0, 8+2*len(w.Evidence)), // with room for the evidence below and one more pair
+			"service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(value, classified))
 		for k, v := range w.Evidence {
 			ev = append(ev, k, v)
 		}

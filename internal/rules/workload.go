@@ -171,11 +171,10 @@ func statusRank(s Status) int {
 // key is not applicable, unless it says it uses a customer-managed key: then
 // the key cannot be judged and the outcome is unknown.
 func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
-	ev := Ev("service", w.Service.Name, "encryption", w.CMK.String())
 	if len(w.KeyRefs) == 0 {
 		if w.CMK == estate.CMKCustomer {
-			return Unknownf(ev, "%s uses a customer-managed key, but the snapshot names no key reference to follow (%s)",
-				w.Name, evidenceText(w.Evidence))
+			return Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
+				"%s uses a customer-managed key, but the snapshot names no key reference to follow (%s)", w.Name, evidenceText(w.Evidence))
 		}
 		return NotApplicable
 	}
@@ -188,7 +187,8 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 		if statusRank(v.Status) > statusRank(worst) {
 			worst = v.Status
 		}
-		k := map[string]any{"reference": refLabel(ref), "field": ref.Field, "status": string(v.Status), "reason": v.Reason}
+		k := make(map[string]any, 5+len(v.Evidence)/2)
+		k["reference"], k["field"], k["status"], k["reason"] = refLabel(ref), ref.Field, string(v.Status), v.Reason
 		if len(ref.Via) > 0 {
 			k["via"] = ref.Via
 		}
@@ -197,7 +197,7 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 		}
 		keys[i] = k
 	}
-	ev = append(ev, "keys", keys)
+	ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "keys", keys)
 	var reasons []string
 	for _, v := range verdicts {
 		if v.Status == worst && !slices.Contains(reasons, v.Reason) {
