@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -21,19 +22,18 @@ var cmkClassified = &Rule{
 		"Azure Policy's \"Require a tag and its value\" can keep new resources tagged.",
 	Frameworks: []string{"MCSB DP-5", "HIPAA 164.308(a)(1)(ii)(A)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		keys := strings.Join(env.Policy.Classification.TagKeys, ", ")
 		ev := Ev("service", w.Service.Name, "tagKeys", env.Policy.Classification.TagKeys)
 		c := classify(env, w.Resource)
 		switch {
 		case !c.TagsKnown:
-			return Unknownf(ev, "only a child of %s is in the snapshot, so its tags cannot be read", w.Name)
+			return said(Unknown, ev, "only a child of "+w.Name+" is in the snapshot, so its tags cannot be read")
 		case c.Tagged:
 			ev = append(ev, "tag", c.Tag, "classification", c.Value)
-			return Passf(ev, "classified %q by tag %s", c.Value, c.Tag)
+			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+" by tag "+c.Tag)
 		case c.Empty:
 			ev = append(ev, "tag", c.Tag)
-			return Failf(ev, "classification tag %s is present but empty", c.Tag)
+			return said(Fail, ev, "classification tag "+c.Tag+" is present but empty")
 		}
-		return Failf(ev, "no classification tag (expected one of %s)", keys)
+		return said(Fail, ev, "no classification tag (expected one of "+strings.Join(env.Policy.Classification.TagKeys, ", ")+")")
 	},
 }

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -48,9 +47,9 @@ func keyRecoverable(ref *estate.KeyRef) refVerdict {
 		kind = "Managed HSM"
 	}
 	if len(missing) > 0 {
-		return refVerdict{Status: Fail, Evidence: ev, Reason: fmt.Sprintf("%s %s, which holds key %s, has no %s",
-			kind, v.Name, ref.URI.Name, strings.Join(missing, " and no "))}
+		return refVerdict{Status: Fail, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + ref.URI.Name + ", has no " +
+			strings.Join(missing, " and no ")}
 	}
-	return refVerdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%s %s, which holds key %s, has soft delete and purge protection",
-		kind, v.Name, ref.URI.Name)}
+	return refVerdict{Status: Pass, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + ref.URI.Name +
+		", has soft delete and purge protection"}
 }

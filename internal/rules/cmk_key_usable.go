@@ -91,7 +91,7 @@ func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	if !k.Expires.IsZero() {
 		until = "is valid until " + k.Expires.Format(time.RFC3339)
 	}
-	return refVerdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("key %s in %s is enabled and %s", name, v.Name, until)}
+	return refVerdict{Status: Pass, Evidence: ev, Reason: "key " + name + " in " + v.Name + " is enabled and " + until}
 }
 
 // usableOps are the key operations a reference needs the key to allow.

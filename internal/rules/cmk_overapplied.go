@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/cmkguard/cmkguard/internal/estate"
+import (
+	"strconv"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+)
 
 var cmkOverapplied = &Rule{
 	ID:       "cmk-overapplied",
@@ -27,18 +31,18 @@ var cmkOverapplied = &Rule{
 		}
 		switch {
 		case !c.TagsKnown && w.CMK == estate.CMKCustomer:
-			return Unknownf(ev, "%s uses a customer-managed key, but only a child of it is in the snapshot, so its classification cannot be read", w.Name)
+			return said(Unknown, ev, w.Name+" uses a customer-managed key, but only a child of it is in the snapshot, so its classification cannot be read")
 		case !c.TagsKnown:
-			return Passf(ev, "%s does not use a customer-managed key", w.Name)
+			return said(Pass, ev, w.Name+" does not use a customer-managed key")
 		case !c.Tagged:
-			return Passf(ev, "unclassified; cmk-classified asks for a classification tag")
+			return said(Pass, ev, "unclassified; cmk-classified asks for a classification tag")
 		case c.Sensitive:
-			return Passf(ev, "classified %q, which calls for a customer-managed key", c.Value)
+			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+", which calls for a customer-managed key")
 		case w.CMK == estate.CMKPlatform:
-			return Passf(ev, "classified %q and encrypted with platform-managed keys", c.Value)
+			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+" and encrypted with platform-managed keys")
 		case w.CMK == estate.CMKUnknown:
-			return Unknownf(ev, "classified %q, but the snapshot does not show how %s is encrypted (%s)", c.Value, w.Name, evidenceText(w.Evidence))
+			return said(Unknown, ev, "classified "+strconv.Quote(c.Value)+", but the snapshot does not show how "+w.Name+" is encrypted ("+evidenceText(w.Evidence)+")")
 		}
-		return Failf(ev, "classified %q (not sensitive) but encrypted with a customer-managed key (%s)", c.Value, evidenceText(w.Evidence))
+		return said(Fail, ev, "classified "+strconv.Quote(c.Value)+" (not sensitive) but encrypted with a customer-managed key ("+evidenceText(w.Evidence)+")")
 	},
 }

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/cmkguard/cmkguard/internal/estate"
+import (
+	"strconv"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
+)
 
 var cmkRequired = &Rule{
 	ID:       "cmk-required",
@@ -24,16 +28,16 @@ var cmkRequired = &Rule{
 		}
 		switch {
 		case !sensitive:
-			return Passf(ev, "classified %q, which does not require a customer-managed key", value)
+			return said(Pass, ev, "classified "+strconv.Quote(value)+", which does not require a customer-managed key")
 		case w.CMK == estate.CMKCustomer:
-			return Passf(ev, "%s uses a customer-managed key", w.Service.Name)
+			return said(Pass, ev, w.Service.Name+" uses a customer-managed key")
 		case w.CMK == estate.CMKUnknown:
-			return Unknownf(ev, "the snapshot does not show how %s is encrypted (%s)", w.Name, evidenceText(w.Evidence))
+			return said(Unknown, ev, "the snapshot does not show how "+w.Name+" is encrypted ("+evidenceText(w.Evidence)+")")
 		}
 		ev = append(ev, "enable", w.Service.Enable)
 		if classified {
-			return Failf(ev, "classified %q but encrypted with platform-managed keys (%s)", value, evidenceText(w.Evidence))
+			return said(Fail, ev, "classified "+strconv.Quote(value)+" but encrypted with platform-managed keys ("+evidenceText(w.Evidence)+")")
 		}
-		return Failf(ev, "unclassified (treated as sensitive) and encrypted with platform-managed keys (%s)", evidenceText(w.Evidence))
+		return said(Fail, ev, "unclassified (treated as sensitive) and encrypted with platform-managed keys ("+evidenceText(w.Evidence)+")")
 	},
 }

@@ -49,7 +49,7 @@ var cmkTenantIsolation = &Rule{
 		ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env, w.Resource, mineKnown),
 			"keys", keys, "sharers", nonNilMaps(s.listed), "sharerCount", s.count)
 		if s.count == 0 {
-			return Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
+			return said(Pass, ev, "no other resource uses "+strings.Join(keys, ", "))
 		}
 		keyText := strings.Join(s.keys, ", ")
 		switch {

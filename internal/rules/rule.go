@@ -181,12 +181,17 @@ var NotApplicable = Outcome{}
 func Ev(kv ...any) []any { return kv }
 
 func outcome(s Status, ev []any, format string, args []any) Outcome {
-	o := Outcome{Status: s}
-	if m, ok := plainMessage(format, args); ok {
-		o.Message = m
-	} else {
-		o.Message = fmt.Sprintf(format, args...)
+	msg, plain := plainMessage(format, args)
+	if !plain {
+		msg = fmt.Sprintf(format, args...)
 	}
+	return said(s, ev, msg)
+}
+
+// said builds an outcome whose message is written already: the rules that
+// judge every workload write theirs without fmt.
+func said(s Status, ev []any, msg string) Outcome {
+	o := Outcome{Status: s, Message: msg}
 	if len(ev) > 0 {
 		o.Evidence = make(map[string]any, len(ev)/2)
 		for i := 0; i+1 < len(ev); i += 2 {
