@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/rules"
@@ -96,24 +94,11 @@ func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
 
 // jsonEncoder appends JSON to b and hands it to w in large pieces.
 type jsonEncoder struct {
-	w   io.Writer
-	b   []byte
-	err error
-	// Members of the maps being written, sorted by name: stacks shared by
-	// nested maps, so that the millions of small evidence maps allocate
-	// nothing.
-	anyMembers []anyMember
-	strMembers []strMember
-	rules      map[string]*ruleFragments // by rule id; see fragments
+	w     io.Writer
+	b     []byte
+	err   error
+	rules map[string]*ruleFragments // by rule id; see fragments
 }
-
-type (
-	anyMember struct {
-		name  string
-		value any
-	}
-	strMember struct{ name, value string }
-)
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
 	return &jsonEncoder{w: w, b: make([]byte, 0, 64<<10)}
@@ -238,40 +223,6 @@ func (e *jsonEncoder) strs(v []string, depth int) {
 	e.b = append(e.b, ']')
 }
 
-// strMap writes a map of strings at depth, keys sorted; nil is null.
-func (e *jsonEncoder) strMap(v map[string]string, depth int) {
-	if v == nil {
-		e.b = append(e.b, "null"...)
-		return
-	}
-	base := len(e.strMembers)
-	for k, x := range v {
-		e.strMembers = append(e.strMembers, strMember{k, x})
-	}
-	sortMembers(e.strMembers[base:], func(m strMember) string { return m.name })
-	m := e.open(depth)
-	for _, x := range e.strMembers[base:] {
-		m.str(x.name, x.value)
-	}
-	m.close()
-	clear(e.strMembers[base:]) // let the strings go
-	e.strMembers = e.strMembers[:base]
-}
-
-// sortMembers sorts the members of a map by name, which are all different.
-// Most maps are small enough for an insertion sort.
-func sortMembers[M any](ms []M, name func(M) string) {
-	if len(ms) > 12 {
-		slices.SortFunc(ms, func(a, b M) int { return strings.Compare(name(a), name(b)) })
-		return
-	}
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && name(ms[j]) < name(ms[j-1]); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
-}
-
 // time writes a time as time.Time's MarshalJSON does.
 func (e *jsonEncoder) time(t time.Time) {
 	b, err := t.MarshalJSON()
@@ -307,25 +258,7 @@ func (e *jsonEncoder) value(v any, depth int) {
 	case map[string]string:
 		e.strMap(x, depth)
 	case map[string]any:
-		if x == nil {
-			e.b = append(e.b, "null"...)
-			return
-		}
-		base := len(e.anyMembers)
-		for k, v := range x {
-			e.anyMembers = append(e.anyMembers, anyMember{k, v})
-		}
-		sortMembers(e.anyMembers[base:], func(m anyMember) string { return m.name })
-		m := e.open(depth)
-		// Nested maps push onto the stack, which may move it: index it
-		// afresh for each member.
-		for i := base; i < len(e.anyMembers); i++ {
-			ms := &e.anyMembers[i]
-			m.key(ms.name).value(ms.value, depth+1)
-		}
-		m.close()
-		clear(e.anyMembers[base:])
-		e.anyMembers = e.anyMembers[:base]
+		e.anyMap(x, depth)
 	case []any:
 		list(e, x, depth, func(v any) { e.value(v, depth+1) })
 	case []map[string]any:
