@@ -174,6 +174,16 @@ func (m *members) key(name string) *jsonEncoder {
 	return m.e
 }
 
+// at starts a member whose name, and the indentation before it, f holds.
+func (m *members) at(f field) *jsonEncoder {
+	if m.n > 0 {
+		m.e.b = append(m.e.b, ',')
+	}
+	m.n++
+	m.e.b = append(m.e.b, f.s...)
+	return m.e
+}
+
 func (m *members) close() {
 	if m.n > 0 {
 		m.e.newline(m.depth)
@@ -189,9 +199,9 @@ func (m *members) strOmit(name, v string) {
 	}
 }
 
-func (m *members) integer(name string, v int) { m.key(name).b = strconv.AppendInt(m.e.b, int64(v), 10) }
+func (m *members) integer(name string, v int) { m.key(name).integer(v) }
 
-func (m *members) boolean(name string, v bool) { m.key(name).b = strconv.AppendBool(m.e.b, v) }
+func (m *members) boolean(name string, v bool) { m.key(name).boolean(v) }
 
 func (m *members) strs(name string, v []string) { m.key(name).strs(v, m.depth+1) }
 
@@ -202,6 +212,10 @@ func (m *members) strsOmit(name string, v []string) {
 }
 
 func (e *jsonEncoder) str(s string) { e.b = appendJSONString(e.b, s) }
+
+func (e *jsonEncoder) integer(v int) { e.b = strconv.AppendInt(e.b, int64(v), 10) }
+
+func (e *jsonEncoder) boolean(v bool) { e.b = strconv.AppendBool(e.b, v) }
 
 // strs writes a list of strings at depth; nil is null.
 func (e *jsonEncoder) strs(v []string, depth int) {
@@ -354,92 +368,6 @@ func (e *jsonEncoder) reportTail(r *Report) {
 	if r.Framework != nil {
 		m.key("framework").fallback(r.Framework, 1)
 	}
-}
-
-// context writes the report context at depth 1.
-func (e *jsonEncoder) context(c *Context) {
-	m := e.open(1)
-	if len(c.Resources) > 0 {
-		list(m.key("resources"), c.Resources, 2, func(r Resource) {
-			o := e.open(3)
-			o.str("id", r.ID)
-			o.str("name", r.Name)
-			o.str("type", r.Type)
-			o.strOmit("service", r.Service)
-			o.strOmit("subscription", r.Subscription)
-			o.strOmit("resourceGroup", r.ResourceGroup)
-			o.strOmit("location", r.Location)
-			if len(r.Tags) > 0 {
-				o.key("tags").strMap(r.Tags, 4)
-			}
-			if r.Source != nil {
-				s := o.key("source").open(4)
-				s.str("file", r.Source.File)
-				if r.Source.Line != 0 {
-					s.integer("line", r.Source.Line)
-				}
-				s.close()
-			}
-			o.close()
-			e.flushIfFull()
-		})
-	}
-	if len(c.Keys) > 0 {
-		list(m.key("keys"), c.Keys, 2, func(k Key) {
-			o := e.open(3)
-			o.str("id", k.ID)
-			o.str("name", k.Name)
-			o.str("uri", k.URI)
-			o.str("vault", k.Vault)
-			o.boolean("enabled", k.Enabled)
-			if k.Expires != nil {
-				o.key("expires").time(*k.Expires)
-			}
-			o.strOmit("kty", k.Kty)
-			o.strsOmit("usedBy", k.UsedBy)
-			o.close()
-			e.flushIfFull()
-		})
-	}
-	if len(c.Vaults) > 0 {
-		list(m.key("vaults"), c.Vaults, 2, func(v Vault) {
-			o := e.open(3)
-			o.str("id", v.ID)
-			o.str("name", v.Name)
-			if v.HSM {
-				o.boolean("hsm", v.HSM)
-			}
-			o.boolean("softDelete", v.SoftDelete)
-			o.boolean("purgeProtection", v.PurgeProtection)
-			o.boolean("rbac", v.RBAC)
-			o.strOmit("publicNetworkAccess", v.PublicNetworkAccess)
-			o.strOmit("defaultAction", v.DefaultAction)
-			o.close()
-		})
-	}
-	if len(c.Chains) > 0 {
-		list(m.key("chains"), c.Chains, 2, func(ch Chain) {
-			o := e.open(3)
-			o.str("workload", ch.Workload)
-			o.strOmit("field", ch.Field)
-			o.strsOmit("via", ch.Via)
-			id := o.key("identity").open(4)
-			id.strOmit("kind", ch.Identity.Kind)
-			id.strOmit("label", ch.Identity.Label)
-			id.strOmit("resourceId", ch.Identity.ResourceID)
-			id.strOmit("principalId", ch.Identity.PrincipalID)
-			id.strOmit("problem", ch.Identity.Problem)
-			id.strOmit("unknown", ch.Identity.Unknown)
-			id.close()
-			o.strOmit("keyUri", ch.KeyURI)
-			o.strOmit("key", ch.Key)
-			o.strOmit("vault", ch.Vault)
-			o.strOmit("problem", ch.Problem)
-			o.close()
-			e.flushIfFull()
-		})
-	}
-	m.close()
 }
 
 // appendJSONFloat appends f as encoding/json writes a float64.
