@@ -20,14 +20,16 @@ import (
 // isAudit recognises a Key Vault audit record, or a Log Analytics row that
 // claims to be one.
 func isAudit(o estate.Object) bool {
-	if o.EqualFold("category", "AuditEvent") {
+	// Every item is asked, so members are looked up directly, not by path.
+	if strings.EqualFold(strings.TrimSpace(scalar(o["category"])), "AuditEvent") {
 		return true
 	}
-	switch estate.Lower(o.Str("type")) {
+	typ := scalar(o["type"])
+	switch estate.Lower(typ) {
 	case "azurediagnostics", "azkvauditlogs":
 		return true
 	}
-	return o.Has("operationname") && (o.Has("time") || o.Has("timegenerated")) && !strings.Contains(o.Str("type"), "/")
+	return present(o["operationname"]) && (present(o["time"]) || present(o["timegenerated"])) && !strings.Contains(typ, "/")
 }
 
 // addAudit converts an audit record and hands it to the sink, or says why not.

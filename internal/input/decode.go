@@ -138,53 +138,56 @@ type reader struct {
 	// pending holds the warnings about the item being read; flush hands them
 	// to the sink in input order.
 	pending []estate.Warning
-	// names maps member names as written (raw JSON) to their lower-case
-	// form, so that the many objects of a large input share one copy of each
-	// name; strs interns short string values.
-	names map[string]string
+	// skipped is decodeMembers' list of the members it passed over.
+	skipped []string
+	// names caches member names, so that the many objects of a large input
+	// share one copy of each; strs interns short string values.
+	names *nameCache
 	strs  *stringCache
 	// last is the id parsed last: an item's id is looked at while it is
 	// decoded and again when it is converted.
 	last struct {
+		raw      string
+		id       estate.ID
+		relevant bool
+		ok       bool
+	}
+}
+
+// memberName is a member name in lower case, with what readObject may pass
+// over when a member of that name holds a string.
+type memberName struct {
+	lower   string
+	unread  bool // unreadMembers
+	display bool // displayMembers
+}
+
+// nameCache holds the member names met, as written (raw JSON, quotes and
+// escapes included), with their lower-case form: a large input repeats the
+// same few hundred names millions of times. It is direct-mapped, each slot
+// holding the last name that hashed to it.
+type nameCache struct {
+	seed  maphash.Seed
+	slots [4096]struct {
 		raw string
-		id  estate.ID
-		ok  bool
+		m   memberName
 	}
 }
 
-// maxNames bounds the name cache; names beyond it are lower-cased each time.
-const maxNames = 4096
+// lowerName returns the lower-case form of a member name given as raw JSON.
+func (rd *reader) lowerName(raw []byte) string { return rd.member(raw).lower }
 
-// lower returns a member name in lower case, from the cache when it can.
-func (rd *reader) lower(name string) string {
-	if l, ok := rd.names[name]; ok {
-		return l
-	}
-	l := estate.Lower(name)
+// member returns the member name given as raw JSON, classified.
+func (rd *reader) member(raw []byte) memberName {
 	if rd.names == nil {
-		rd.names = map[string]string{}
+		rd.names = &nameCache{seed: maphash.MakeSeed()}
 	}
-	if len(rd.names) < maxNames {
-		rd.names[name] = l
+	slot := &rd.names.slots[maphash.Bytes(rd.names.seed, raw)&(uint64(len(rd.names.slots))-1)]
+	if slot.raw != string(raw) {
+		lower := estate.Lower(rd.unquote(raw))
+		slot.raw, slot.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower]}
 	}
-	return l
-}
-
-// lowerName returns the lower-case form of a member name given as raw JSON
-// (quotes and escapes as written), from the cache when it can: a large input
-// repeats the same few hundred names millions of times.
-func (rd *reader) lowerName(raw []byte) string {
-	if l, ok := rd.names[string(raw)]; ok {
-		return l
-	}
-	l := estate.Lower(rd.unquote(raw))
-	if rd.names == nil {
-		rd.names = map[string]string{}
-	}
-	if len(rd.names) < maxNames {
-		rd.names[string(raw)] = l
-	}
-	return l
+	return slot.m
 }
 
 // maxShort bounds the strings unquote interns.
@@ -249,6 +252,11 @@ func plainString(b []byte) bool {
 // only the members estate.PropertyMembers lists changes nothing.
 var pruneProperties = true
 
+// skipUnread lets tests decode the string members that no one reads
+// (unreadMembers, and displayMembers of resources the estate drops), to check
+// that passing over them changes nothing.
+var skipUnread = true
+
 // decodeMembers decodes the next value, an object of properties, keeping only
 // the members listed (names lower-cased) and passing over the others
 // undecoded. A member given twice is warned about as decodeValue does.
@@ -260,7 +268,8 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 		return nil, err
 	}
 	obj := estate.Object{}
-	var skipped []string
+	skipped := rd.skipped[:0]
+	defer func() { rd.skipped = skipped[:0] }()
 	for rd.dec.PeekKind() != '}' {
 		raw, err := rd.dec.ReadValue()
 		if err != nil {
@@ -288,13 +297,15 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 	return obj, err
 }
 
-// parseID is estate.ParseID with a one-entry cache.
-func (rd *reader) parseID(raw string) (estate.ID, bool) {
+// parseID is estate.ParseID with a one-entry cache, and estate.Relevant of
+// the id's type.
+func (rd *reader) parseID(raw string) (id estate.ID, relevant, ok bool) {
 	if raw != rd.last.raw || raw == "" {
 		rd.last.raw = raw
 		rd.last.id, rd.last.ok = estate.ParseID(raw)
+		rd.last.relevant = rd.last.ok && estate.Relevant(rd.last.id.Type)
 	}
-	return rd.last.id, rd.last.ok
+	return rd.last.id, rd.last.relevant, rd.last.ok
 }
 
 // item is one decoded object at the level where resources, audit records and
@@ -307,6 +318,16 @@ type item struct {
 	// skipped is set when "properties" was passed over undecoded because no
 	// rule reads resources of this type.
 	skipped bool
+	// skims are string members of a resource of such a type kept as written
+	// in scratch instead of decoded (see displayMembers), in input order.
+	skims   []skim
+	scratch []byte
+}
+
+// skim is a string member kept undecoded: its raw JSON is scratch[start:end].
+type skim struct {
+	name       string
+	start, end int
 }
 
 type member struct {
@@ -338,6 +359,60 @@ func (it *item) pos(name string) estate.Source {
 		}
 	}
 	return it.src
+}
+
+// unreadMembers are top-level members of ARM resources and Resource Graph
+// rows that nothing reads, whatever the item turns out to be.
+var unreadMembers = map[string]bool{
+	"etag": true, "subscriptionid": true, "resourcegroup": true, "resourcegroupname": true, "createdtime": true,
+	"changedtime": true, "apiversion": true, "extensionresourcename": true, "extensionresourcetype": true,
+	"parentresource": true,
+}
+
+// displayMembers are the members read only to be shown for a resource (its
+// name, location and so on). For a resource of a type no rule reads they are
+// kept as written and decoded only if the item turns out to need them.
+var displayMembers = map[string]bool{
+	"name": true, "resourcename": true, "location": true, "kind": true, "tenantid": true, "managedby": true,
+}
+
+// unshown reports whether an item's display members go unread: its "id" is
+// an ARM id of a type no rule reads, so the item is such a resource (whose
+// display members the estate drops) or an audit record (which does not read
+// them).
+func (rd *reader) unshown(it *item) bool {
+	s, ok := it.obj["id"].(string)
+	if !ok {
+		return false
+	}
+	_, relevant, ok := rd.parseID(strings.TrimSpace(s))
+	return ok && !relevant
+}
+
+// skimmed reports whether a member of that name was kept undecoded.
+func (it *item) skimmed(name string) bool {
+	for _, s := range it.skims {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// forget drops undecoded members of that name: a later one is used.
+func (it *item) forget(name string) {
+	if len(it.skims) > 0 {
+		it.skims = slices.DeleteFunc(it.skims, func(s skim) bool { return s.name == name })
+	}
+}
+
+// unskim decodes the members kept undecoded, for an item that needs them
+// after all (a later "id" changed what it is).
+func (rd *reader) unskim(it *item) {
+	for _, s := range it.skims {
+		it.obj[s.name] = rd.stringValue(it.scratch[s.start:s.end])
+	}
+	it.skims = it.skims[:0]
 }
 
 // src turns an offset of the decoded text into a Source. Offsets must be asked
@@ -479,7 +554,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 	}
 	it := rd.newItem(rd.src(start))
 	obj := it.obj
-	envelope, irrelevant := false, false
+	envelope, irrelevant, skimming := false, false, false
 	typ := "" // the type the id names, once it is read
 	for {
 		kind := rd.dec.PeekKind()
@@ -490,13 +565,19 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
-		name := rd.lowerName(raw)
+		m := rd.member(raw)
+		name := m.lower
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
-		if _, dup := obj[name]; dup || it.has(name) {
-			rd.warn(vsrc, "member %q appears again (names compare case-insensitively); the last one is used", name)
+		// A member given again is warned about: before an object or an
+		// array is read (reading one may hand items over), after anything
+		// else is stored (which saves a lookup).
+		again := it.has(name) || it.skimmed(name)
+		if kind == '{' || kind == '[' {
+			rd.checkAgain(obj, name, again, vsrc)
 		}
 		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
+		n := len(obj)
 		switch {
 		case kind == '[' && envelopes && containers[name]:
 			envelope = true
@@ -529,10 +610,36 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			it.children = append(it.children, children...)
 			continue
 		case name == "properties" && irrelevant:
+			if kind != '{' && kind != '[' {
+				rd.checkAgain(obj, name, again, vsrc)
+			}
 			if err := rd.dec.SkipValue(); err != nil {
 				return nil, rd.wrap(err)
 			}
 			it.skipped = true
+			continue
+		case kind == '"' && m.unread && skipUnread:
+			// A string no one reads: it is noted as present and passed
+			// over (a string cannot hold anything to warn about).
+			if err := rd.dec.SkipValue(); err != nil {
+				rd.checkAgain(obj, name, again, vsrc)
+				return nil, rd.wrap(err)
+			}
+			if obj[name] = nil; len(obj) == n || again {
+				rd.warnAgain(vsrc, name)
+			}
+			continue
+		case kind == '"' && m.display && skimming && skipUnread:
+			rd.checkAgain(obj, name, again, vsrc)
+			raw, err := rd.dec.ReadValue()
+			if err != nil {
+				return nil, rd.wrap(err)
+			}
+			it.forget(name)
+			delete(obj, name)
+			start := len(it.scratch)
+			it.scratch = append(it.scratch, raw...)
+			it.skims = append(it.skims, skim{name, start, len(it.scratch)})
 			continue
 		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
 			if members, all := estate.PropertyMembers(typ); !all {
@@ -546,17 +653,29 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		}
 		v, err := rd.decodeValue(keepCase(name))
 		if err != nil {
+			if kind != '{' && kind != '[' {
+				rd.checkAgain(obj, name, again, vsrc)
+			}
 			return nil, rd.wrap(err)
 		}
-		obj[name] = v
+		if m.display {
+			it.forget(name)
+		}
+		if obj[name] = v; kind != '{' && kind != '[' && (len(obj) == n || again) {
+			rd.warnAgain(vsrc, name)
+		}
 		if name == "id" || name == "resourceid" {
 			// Once the id says no rule reads this type, its properties (the
-			// bulk of a resource) need not be decoded.
+			// bulk of a resource) need not be decoded, nor the members only
+			// shown for it.
 			if s, ok := v.(string); ok {
-				if pid, ok := rd.parseID(strings.TrimSpace(s)); ok {
+				if pid, relevant, ok := rd.parseID(strings.TrimSpace(s)); ok {
 					typ = pid.Type
-					irrelevant = !estate.Relevant(pid.Type)
+					irrelevant = !relevant
 				}
+			}
+			if name == "id" {
+				skimming = rd.unshown(it)
 			}
 		}
 	}
@@ -569,6 +688,19 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		return nil, nil
 	}
 	return it, nil
+}
+
+// checkAgain warns about a member given again: one of that name is in obj,
+// or again is set (one was seen that obj does not hold).
+func (rd *reader) checkAgain(obj estate.Object, name string, again bool, src estate.Source) {
+	if _, ok := obj[name]; ok || again {
+		rd.warnAgain(src, name)
+	}
+}
+
+// warnAgain warns about a member given again in one object.
+func (rd *reader) warnAgain(src estate.Source, name string) {
+	rd.warn(src, "member %q appears again (names compare case-insensitively); the last one is used", name)
 }
 
 // newItem returns an empty item, one released before when there is one:
@@ -594,6 +726,7 @@ func (rd *reader) release(it *item) {
 	clear(it.obj)
 	clear(it.children)
 	it.at, it.children, it.skipped = it.at[:0], it.children[:0], false
+	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
 	if len(rd.free) < 64 {
 		rd.free = append(rd.free, it)
 	}
@@ -697,18 +830,18 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			var name, lname string
+			// The members of an object whose keys keep their case (tags) are
+			// values, so their own keys are lower-cased.
+			var name string
 			if keep {
 				name = rd.unquote(raw)
-				lname = estate.Lower(name)
 			} else {
 				name = rd.lowerName(raw)
-				lname = name
 			}
 			if _, dup := obj[name]; dup && !rd.quiet {
 				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 			}
-			v, err := rd.decodeValue(keepCase(lname) && !keep)
+			v, err := rd.decodeValue(!keep && keepCase(name))
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,8 @@
 package input
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,11 +13,14 @@ import (
 // handle classifies one decoded object and hands it to the sink. parent is the
 // id of the resource it was nested under ("" at top level).
 func (rd *reader) handle(it *item, parent string) {
+	if len(it.skims) > 0 && !rd.unshown(it) {
+		rd.unskim(it)
+	}
 	o := it.obj
 	switch {
 	case isAudit(o):
 		rd.addAudit(it)
-	case o.Str("id") != "" || o.Str("resourceid") != "":
+	case scalar(o["id"]) != "" || scalar(o["resourceid"]) != "":
 		rd.addResource(it, parent)
 		return // children handled there, after their parent
 	case parent != "" && deriveID(it, parent):
@@ -58,7 +63,7 @@ func (rd *reader) addResource(it *item, parent string) {
 	id := rd.resourceID(it)
 	r := &estate.Resource{ID: id, Source: it.src}
 	given := estate.Lower(rd.str(it, "type", "resourcetype"))
-	if pid, ok := rd.parseID(id); ok {
+	if pid, _, ok := rd.parseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
 		if given != "" && given != pid.Type && !namesParent(given, pid) && !strings.HasSuffix(pid.Type, "/"+given) {
 			rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
@@ -93,7 +98,7 @@ func (rd *reader) addResource(it *item, parent string) {
 	default:
 		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}
-	r.Tags = rd.tags(it, id)
+	r.Tags = rd.tags(it, id, estate.Relevant(r.Type) || !skipUnread)
 	switch ident := o["identity"].(type) {
 	case nil:
 	case estate.Object:
@@ -124,7 +129,7 @@ func (rd *reader) resourceID(it *item) string {
 		case nil:
 		case string:
 			s := strings.TrimSpace(v)
-			if _, ok := rd.parseID(s); ok {
+			if _, _, ok := rd.parseID(s); ok {
 				return s
 			}
 			if slash == "" && strings.HasPrefix(s, "/") {
@@ -250,22 +255,32 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 	return estate.Object{}
 }
 
-// tags reads the tags object; tag keys keep their case.
-func (rd *reader) tags(it *item, id string) map[string]string {
+// tags reads the tags object; tag keys keep their case. Unless keep is set
+// (the estate drops the tags of resources of types no rule reads), they are
+// only checked.
+func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 	switch t := it.obj["tags"].(type) {
 	case nil:
 		return nil
 	case estate.Object:
-		out := make(map[string]string, len(t))
+		var out map[string]string
+		if keep {
+			out = make(map[string]string, len(t))
+		}
+		var bad []string
 		for k, v := range t {
 			switch v.(type) {
-			case nil:
-				out[k] = ""
-			case string, float64, bool:
-				out[k] = scalar(v)
+			case nil, string, float64, bool:
+				if keep {
+					out[k] = scalar(v)
+				}
 			default:
-				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, typeName(v))
+				bad = append(bad, k)
 			}
+		}
+		slices.Sort(bad) // in a stable order, not the map's
+		for _, k := range bad {
+			rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, typeName(t[k]))
 		}
 		return out
 	default:
@@ -287,6 +302,20 @@ func scalar(v any) string {
 	return ""
 }
 
+// present reports whether a value is there, as estate.Object.Has does: not
+// null, "" or an empty object.
+func present(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return strings.TrimSpace(x) != ""
+	case estate.Object:
+		return len(x) > 0
+	}
+	return true
+}
+
 // identity reads the managed-identity block (identity.type, principalId,
 // userAssignedIdentities keyed by identity resource id).
 func (rd *reader) identity(it *item, id string, o estate.Object) *estate.Identity {
@@ -295,7 +324,9 @@ func (rd *reader) identity(it *item, id string, o estate.Object) *estate.Identit
 	switch u := o["userassignedidentities"].(type) {
 	case nil:
 	case estate.Object:
-		for rid, v := range u {
+		// In a stable order, not the map's.
+		for _, rid := range slices.Sorted(maps.Keys(u)) {
+			v := u[rid]
 			uai := estate.UserAssignedIdentity{ResourceID: strings.TrimSpace(rid)}
 			switch m := v.(type) {
 			case nil:

@@ -21,6 +21,7 @@ import (
 type lineCounter struct {
 	r    io.Reader
 	text []byte  // the whole text, when it is decoded from memory
+	next int64   // in text, the offset of the first newline at or after last
 	read int64   // bytes handed to the decoder so far
 	nl   []int64 // offsets of newlines at or after last, in order
 	head int     // nl[:head] are already counted in pass
@@ -31,6 +32,16 @@ type lineCounter struct {
 // reset makes c count the lines of text, which starts after lines newlines.
 func (c *lineCounter) reset(text []byte, lines int) {
 	*c = lineCounter{text: text, read: int64(len(text)), nl: c.nl[:0], pass: lines}
+	c.next = c.newlineFrom(0)
+}
+
+// newlineFrom returns the offset of the first newline of text at or after
+// off, or the length of text.
+func (c *lineCounter) newlineFrom(off int64) int64 {
+	if i := bytes.IndexByte(c.text[off:], '\n'); i >= 0 {
+		return off + int64(i)
+	}
+	return int64(len(c.text))
 }
 
 var newline = []byte{'\n'}
@@ -57,7 +68,12 @@ func (c *lineCounter) line(off int64) int {
 		return 0
 	}
 	if c.text != nil {
-		c.pass += bytes.Count(c.text[c.last:off], newline)
+		// Positions are asked for many times a line: most lie before the
+		// next newline.
+		for c.next < off {
+			c.pass++
+			c.next = c.newlineFrom(c.next + 1)
+		}
 		c.last = off
 		return c.pass + 1
 	}

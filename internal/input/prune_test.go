@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,13 +16,13 @@ import (
 	"github.com/cmkguard/cmkguard/internal/rules"
 )
 
-// TestDecodingListedMembersChangesNothing reads inputs twice, once decoding
-// only the members of "properties" estate.PropertyMembers lists and once
-// decoding them whole, and requires the same model (as the shape contract
-// summarises it), the same warnings and the same evaluation: over every
-// input shape, the example estate, the rule fixtures, the third-party corpus
-// and a generated enterprise estate.
-func TestDecodingListedMembersChangesNothing(t *testing.T) {
+// TestDecodingLessChangesNothing reads inputs twice, once decoding less (only
+// the members of "properties" estate.PropertyMembers lists, none of the
+// strings no one reads) and once decoding every member whole, and requires
+// the same model (as the shape contract summarises it), the same warnings and
+// the same evaluation: over every input shape, the example estate, the rule
+// fixtures, the third-party corpus and a generated enterprise estate.
+func TestDecodingLessChangesNothing(t *testing.T) {
 	inputs := map[string][]string{
 		"shapes":           {filepath.Join("testdata", "shapes")},
 		"example estate":   {filepath.Join("..", "..", "examples", "estate")},
@@ -33,8 +34,8 @@ func TestDecodingListedMembersChangesNothing(t *testing.T) {
 	generated := estategen.Bytes(4000, 9)
 	read := func(t *testing.T, paths []string, prune bool) *estate.Estate {
 		t.Helper()
-		pruneProperties = prune
-		defer func() { pruneProperties = true }()
+		pruneProperties, skipUnread = prune, prune
+		defer func() { pruneProperties, skipUnread = true, true }()
 		b := estate.NewBuilder()
 		if paths == nil {
 			if err := Read(context.Background(), "estate.ndjson", bytes.NewReader(generated), b); err != nil {
@@ -80,4 +81,71 @@ func TestDecodingListedMembersChangesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// asRead returns a sink call as the estate reads it: a resource of a type no
+// rule reads by its id, type, source and identity alone.
+func asRead(c call) call {
+	if c.resource == nil || estate.Relevant(estate.Lower(c.resource.Type)) {
+		return c
+	}
+	r := c.resource
+	return call{resource: &estate.Resource{ID: r.ID, Type: r.Type, Source: r.Source, Identity: r.Identity}}
+}
+
+// readSkipping reads data passing over the strings no one reads, and again
+// decoding them, and fails unless the sink's calls are the same as the estate
+// reads them, and so are the errors.
+func readSkipping(t *testing.T, data []byte) {
+	t.Helper()
+	var less, whole callLog
+	errLess := Read(context.Background(), "in.json", bytes.NewReader(data), &less)
+	skipUnread = false
+	errWhole := Read(context.Background(), "in.json", bytes.NewReader(data), &whole)
+	skipUnread = true
+	if fmt.Sprint(errLess) != fmt.Sprint(errWhole) {
+		t.Fatalf("error %v, decoding every string %v", errLess, errWhole)
+	}
+	if len(less) != len(whole) {
+		t.Fatalf("%d calls, decoding every string %d", len(less), len(whole))
+	}
+	for i := range less {
+		if got, want := asRead(less[i]), asRead(whole[i]); !reflect.DeepEqual(got, want) {
+			t.Fatalf("call %d is\n%v\ndecoding every string\n%v", i, got, want)
+		}
+	}
+}
+
+// TestSkippingUnreadStringsChangesNothing passes over strings no one reads in
+// inputs where a later member changes what an item is.
+func TestSkippingUnreadStringsChangesNothing(t *testing.T) {
+	const vm = `"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"`
+	const st = `"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"`
+	cases := map[string]string{
+		"relevant id after":       `{"id": ` + vm + `, "name": "n", "location": "westeurope", "kind": "k", "id": ` + st + `, "tags": {"a": "b"}}`,
+		"no id after":             `{"id": ` + vm + `, "location": "westeurope", "id": "", "collectedAt": "2026-01-01T00:00:00Z"}`,
+		"id not ARM after":        `{"id": ` + vm + `, "location": "westeurope", "type": "Microsoft.Storage/storageAccounts", "id": "st"}`,
+		"id a number after":       `{"id": ` + vm + `, "location": "westeurope", "id": 7}`,
+		"member twice":            `{"id": ` + vm + `, "location": "a", "Location": "b", "location": {"x": 1}, "location": "c"}`,
+		"object display member":   `{"id": ` + vm + `, "location": ["a"], "kind": {"a": 1, "a": 2}, "name": 1e999}`,
+		"unread members":          `{"id": ` + st + `, "resourceGroup": "rg", "etag": "x", "etag": {"a": 1}, "subscriptionId": "s", "apiVersion": null}`,
+		"audit record":            `{"id": ` + vm + `, "category": "AuditEvent", "time": "2026-03-04T10:15:02Z", "operationName": "KeyGet", "location": "x", "resourceId": ` + vm + `}`,
+		"children":                `{"id": ` + vm + `, "location": "x", "resources": [{"id": ` + vm + `, "name": "c"}, {"type": "extensions", "name": "e", "location": "y"}]}`,
+		"tags of irrelevant type": `{"id": ` + vm + `, "tags": {"b": [1], "a": {"c": "d"}, "c": "x", "c": "y"}}`,
+		"identity of irrelevant":  `{"id": ` + vm + `, "identity": {"type": "UserAssigned", "userAssignedIdentities": {"/b": {"principalId": "P2"}, "/a": {"principalId": "P1"}, "/c": 3}}}`,
+	}
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) { readSkipping(t, []byte(text)) })
+	}
+	readSkipping(t, estategen.Bytes(3000, 5))
+}
+
+// FuzzSkipUnread reads arbitrary bytes passing over the strings no one reads
+// and decoding them: the estate must read the same either way.
+func FuzzSkipUnread(f *testing.F) {
+	addSeeds(f, "*/*.json", "*/*.ndjson", "shapes/*/*.json")
+	f.Add([]byte(`{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d", "location": "x", "ID": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readSkipping(t, data)
+	})
 }

@@ -77,7 +77,7 @@ func (rd *reader) readTable(depth int) (rest estate.Object, table bool, err erro
 		if err != nil {
 			return nil, false, rd.wrap(err)
 		}
-		name := rd.lower(tok.String())
+		name := estate.Lower(tok.String())
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
 		switch {
