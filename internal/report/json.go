@@ -193,15 +193,7 @@ func (m *members) close() {
 
 func (m *members) str(name, v string) { m.key(name).str(v) }
 
-func (m *members) strOmit(name, v string) {
-	if v != "" {
-		m.key(name).str(v)
-	}
-}
-
 func (m *members) integer(name string, v int) { m.key(name).integer(v) }
-
-func (m *members) boolean(name string, v bool) { m.key(name).boolean(v) }
 
 func (m *members) strs(name string, v []string) { m.key(name).strs(v, m.depth+1) }
 
