@@ -53,11 +53,8 @@ func WriteJSONStreamed(w io.Writer, r *Report, results io.Reader, n int) error {
 	e.b = append(e.b, "\n  \"results\": ["...)
 	if n > 0 {
 		e.b = append(e.b, "\n    "...)
-		if err := e.flush(); err != nil {
+		if err := e.copyFrom(results); err != nil {
 			return err
-		}
-		if _, err := io.Copy(w, results); err != nil {
-			return fmt.Errorf("write JSON report: %w", err)
 		}
 		e.b = append(e.b, "\n  "...)
 	}
@@ -100,6 +97,11 @@ type jsonEncoder struct {
 	rules map[string]*ruleFragments // by rule id; see fragments
 }
 
+// jsonChunk is about the size of the writes of a large JSON report: a
+// report of gigabytes written in pieces of 32 or 64 KiB to a pipe takes
+// twice the time.
+const jsonChunk = 1 << 20
+
 func newJSONEncoder(w io.Writer) *jsonEncoder {
 	return &jsonEncoder{w: w, b: make([]byte, 0, 64<<10)}
 }
@@ -115,8 +117,37 @@ func (e *jsonEncoder) flush() error {
 }
 
 func (e *jsonEncoder) flushIfFull() {
-	if len(e.b) >= 48<<10 {
+	if len(e.b) >= jsonChunk-jsonChunk/4 {
 		e.flush()
+	}
+}
+
+// copyFrom writes what is buffered, then copies r to the writer in pieces
+// of jsonChunk bytes, whatever the sizes r reads in.
+func (e *jsonEncoder) copyFrom(r io.Reader) error {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	if cap(e.b) < jsonChunk {
+		e.b = make([]byte, 0, jsonChunk)
+	}
+	buf := e.b[:cap(e.b)]
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			if _, werr := e.w.Write(buf[:n]); werr != nil {
+				e.fail(werr)
+				return e.err
+			}
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return nil
+		default:
+			e.fail(err)
+			return e.err
+		}
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -249,5 +252,44 @@ func TestResultEncoderReuse(t *testing.T) {
 		if !bytes.Equal(buf, want) {
 			t.Errorf("result %d: got\n%s\nwant\n%s", i, buf, want)
 		}
+	}
+}
+
+// TestWriteJSONStreamedReads copies the results whatever sizes their reader
+// reads in, and reports a failed read as a failed write of the report.
+func TestWriteJSONStreamedReads(t *testing.T) {
+	r := &Report{Results: []rules.Result{
+		{Rule: "a", Resource: "/x", Status: rules.Pass, Message: strings.Repeat("long <message> ", 100_000)},
+		{Rule: "b", Resource: "/y", Status: rules.Fail, Evidence: map[string]any{"k": []string{"v"}}},
+	}}
+	var want bytes.Buffer
+	if err := WriteJSON(&want, r); err != nil {
+		t.Fatal(err)
+	}
+	var spool []byte
+	for i := range r.Results {
+		if i > 0 {
+			spool = append(spool, JSONResultSeparator...)
+		}
+		spool, _ = AppendJSONResult(spool, &r.Results[i])
+	}
+	for name, results := range map[string]io.Reader{
+		"whole":    bytes.NewReader(spool),
+		"halves":   iotest.HalfReader(bytes.NewReader(spool)),
+		"one byte": iotest.OneByteReader(bytes.NewReader(spool)),
+		"pieces":   io.MultiReader(bytes.NewReader(spool[:7]), bytes.NewReader(spool[7:jsonChunk+3]), bytes.NewReader(spool[jsonChunk+3:])),
+	} {
+		var got bytes.Buffer
+		if err := WriteJSONStreamed(&got, r, results, len(r.Results)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: WriteJSONStreamed differs from WriteJSON at byte %d", name, firstDiff(got.Bytes(), want.Bytes()))
+		}
+	}
+	failed := errors.New("evaluation failed")
+	err := WriteJSONStreamed(io.Discard, r, io.MultiReader(bytes.NewReader(spool[:100]), iotest.ErrReader(failed)), len(r.Results))
+	if !errors.Is(err, failed) || err.Error() != "write JSON report: evaluation failed" {
+		t.Errorf("got %v, want write JSON report: evaluation failed", err)
 	}
 }
