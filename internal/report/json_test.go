@@ -293,3 +293,39 @@ func TestWriteJSONStreamedReads(t *testing.T) {
 		t.Errorf("got %v, want write JSON report: evaluation failed", err)
 	}
 }
+
+// FuzzResultEncoder holds a ResultEncoder to encoding/json for results whose
+// strings, evidence names and values are arbitrary, and for a second result
+// of the same rule whose remediation and frameworks may differ from the
+// first's.
+func FuzzResultEncoder(f *testing.F) {
+	f.Add("cmk-required", "/subscriptions/s/resourceGroups/g", "fail <now>", "fix & retry", "MCSB DP-5", "tagKeys", "a\u2028b", "fix & retry", 3)
+	f.Add("", "", "", "", "", "", "", "other", 0)
+	f.Add("r\xff", "\x00", "é\ufffd", "\\\"", "<>", "\t", "\xe2\x80", "", -1)
+	f.Fuzz(func(t *testing.T, rule, resource, message, remediation, framework, name, value, remediation2 string, n int) {
+		evidence := map[string]any{
+			name: value, name + "s": []string{value, name}, "n": n,
+			"m": map[string]string{value: name, name: value}, "l": []map[string]any{{name: n}, nil},
+		}
+		results := []rules.Result{
+			{Rule: rule, Resource: resource, ResourceType: value, Status: rules.Fail, Severity: rules.Severity(n & 7),
+				Message: message, Evidence: evidence, Remediation: remediation, Frameworks: []string{framework, value}},
+			{Rule: rule, Resource: value, Status: rules.Status(name), Message: message, Remediation: remediation2,
+				Frameworks: []string{framework}[:n&1], WaiverReason: value, WaiverExpires: name},
+		}
+		var enc ResultEncoder
+		for i := range results {
+			got, err := enc.Append(nil, &results[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := json.MarshalIndent(&results[i], "    ", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("result %d: got\n%s\nwant\n%s", i, got, want)
+			}
+		}
+	})
+}
