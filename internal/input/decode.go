@@ -197,11 +197,14 @@ const maxShort = 256
 // last string that hashed to it. Strings that repeat (types, locations, tag
 // keys and values, enum values, and the ids resources refer to: disk
 // encryption sets, role definitions, scopes, vault URIs) stay; one-off ones
-// pass through without growing anything. A slot holds its string as an
+// pass through without growing anything. A slot holds its string also as an
 // interface value, so that decoded values share the box as well.
 type stringCache struct {
 	seed  maphash.Seed
-	slots [8192]any
+	slots [8192]struct {
+		s string
+		v any // s
+	}
 }
 
 // unquote returns the string a raw JSON string holds, as Token.String does
@@ -217,28 +220,32 @@ func (rd *reader) unquote(raw []byte) string {
 	if len(inner) > maxShort || len(inner) == 0 {
 		return string(inner)
 	}
-	return rd.intern(inner).(string)
+	str, _ := rd.intern(inner)
+	return str
 }
 
 // stringValue is unquote for a decoded value: the string as an interface
 // value, shared when the string is interned.
 func (rd *reader) stringValue(raw []byte) any {
 	if inner := raw[1 : len(raw)-1]; len(inner) <= maxShort && len(inner) > 0 && plainString(inner) {
-		return rd.intern(inner)
+		_, v := rd.intern(inner)
+		return v
 	}
 	return rd.unquote(raw)
 }
 
-// intern returns the interned copy of s, as an interface value.
-func (rd *reader) intern(s []byte) any {
+// intern returns the interned copy of s, as a string and as an interface
+// value.
+func (rd *reader) intern(s []byte) (string, any) {
 	if rd.strs == nil {
 		rd.strs = &stringCache{seed: maphash.MakeSeed()}
 	}
 	slot := &rd.strs.slots[maphash.Bytes(rd.strs.seed, s)&(uint64(len(rd.strs.slots))-1)]
-	if old, ok := (*slot).(string); !ok || old != string(s) {
-		*slot = string(s)
+	if slot.v == nil || slot.s != string(s) {
+		slot.s = string(s)
+		slot.v = slot.s
 	}
-	return *slot
+	return slot.s, slot.v
 }
 
 // plainString reports whether the text between a raw JSON string's quotes is
