@@ -101,8 +101,9 @@ type sharing struct {
 // is linear in the users of the keys, so it is kept for what is rare: a
 // workload with several key references (Service Bus, a PostgreSQL server
 // with a geo-backup key), which must not count a sharer of two of its keys
-// twice, and a workload whose tenant tag reads differently than when its key
-// was tallied (two tag keys that differ only in case or spacing).
+// twice, and a workload whose tenant the tally of its key does not know,
+// which takes two tenant tags on one resource that differ only in case or
+// spacing (policy.Tenant then picks one of them at random).
 func walkSharers(env *Env, w *estate.Workload, refs []*estate.KeyRef, mine string, mineKnown bool) sharing {
 	var s sharing
 	seen := map[*estate.Workload]bool{w: true}
@@ -264,8 +265,9 @@ func sharerEvidence(env *Env, u keyUser) map[string]any {
 }
 
 // answers reports whether the tally can answer for a user of the key whose
-// tenant reads mine: it can unless the user's tenant tag read differently
-// when the key was tallied.
+// tenant reads mine: it can when the tally met that tenant, as it did when
+// it read the user's tags, unless they name the tenant twice (see
+// walkSharers).
 func (k *keySharers) answers(mine string, mineKnown bool) bool {
 	if !mineKnown {
 		return true
