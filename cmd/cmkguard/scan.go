@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -169,34 +170,60 @@ func onlyJSON(plan []output) bool {
 }
 
 // streamScan evaluates the estate and writes JSON reports without holding
-// the results. The report's summary comes before its results, so it
-// evaluates twice: a first pass counts the results and notes what the
-// summary, the context and the exit status need; a second makes the same
-// results again, encodes each block on the goroutine that evaluated it, and
-// writes them straight out. Memory stays flat however many results there are,
-// and nothing is spooled to disk.
+// the results. The report's summary comes before its results, so a first
+// pass counts the results and notes what the summary, the context and the
+// exit status need, encoding the results on the goroutines that make them
+// as long as they fit in keepResults. When they do not, a second pass makes
+// the same results again, encodes them the same way and writes them straight
+// out. Memory stays flat however many results there are, and nothing is
+// spooled to disk.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
 	rep *report.Report, failOn rules.Severity) error {
 	workers := runtime.GOMAXPROCS(0)
 	var (
-		n       int
+		n, held int
 		failing bool
 		judged  []report.Resource // for the context
+		kept    []*[]byte         // the first pass's encoded blocks, while they fit
+		spilled atomic.Bool       // they did not: the second pass encodes them
 	)
 	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
 		func() func([]rules.Result) blockFacts {
-			return func(rs []rules.Result) blockFacts { return factsOf(e, rs, failOn) }
+			var enc report.ResultEncoder
+			return func(rs []rules.Result) blockFacts {
+				f := factsOf(e, rs, failOn)
+				if !spilled.Load() {
+					f.encoded = encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte))
+				}
+				return f
+			}
 		},
 		func(f blockFacts) error {
 			n += f.n
 			failing = failing || f.failing
 			judged = append(judged, f.judged...)
+			switch b := f.encoded; {
+			case b.json == nil:
+			case b.err != nil:
+				return b.err
+			case spilled.Load():
+				blockBuffers.Put(b.json)
+			default:
+				kept = append(kept, b.json)
+				if held += len(*b.json); held > keepResults {
+					spilled.Store(true)
+					for _, k := range kept {
+						blockBuffers.Put(k)
+					}
+					kept = nil
+				}
+			}
 			return nil
 		})
 	if err != nil {
 		return err
 	}
-	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n)
+	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n, "second pass", spilled.Load())
 	rep.Summary, rep.Notes = ev.Summary, ev.Notes
 	warn(cmd.ErrOrStderr(), e)
 	rep.Context = reportContext(e, judged)
@@ -230,23 +257,35 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		written <- err
 	}()
 	first := true
-	_, err = rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
-		func() func([]rules.Result) encodedBlock {
-			var enc report.ResultEncoder
-			return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }
-		},
-		func(b encodedBlock) error {
-			defer blockBuffers.Put(b.json)
-			if b.err != nil {
-				return b.err
+	write := func(b *[]byte) error {
+		defer blockBuffers.Put(b)
+		buf := *b
+		if first && len(buf) > 0 {
+			buf, first = buf[len(report.JSONResultSeparator):], false
+		}
+		_, err := encoded.Write(buf)
+		return err
+	}
+	if !spilled.Load() {
+		for _, b := range kept {
+			if err = write(b); err != nil {
+				break
 			}
-			buf := *b.json
-			if first && len(buf) > 0 {
-				buf, first = buf[len(report.JSONResultSeparator):], false
-			}
-			_, err := encoded.Write(buf)
-			return err
-		})
+		}
+	} else {
+		_, err = rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+			func() func([]rules.Result) encodedBlock {
+				var enc report.ResultEncoder
+				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }
+			},
+			func(b encodedBlock) error {
+				if b.err != nil {
+					blockBuffers.Put(b.json)
+					return b.err
+				}
+				return write(b.json)
+			})
+	}
 	encoded.CloseWithError(err)
 	if werr := <-written; werr != nil {
 		return werr
@@ -267,11 +306,16 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	return nil
 }
 
+// keepResults is how many bytes of encoded results a streamed scan keeps
+// from its first pass to spare a second (a variable for tests).
+var keepResults = 64 << 20
+
 // blockFacts is what the first pass of streamScan keeps of a block of results.
 type blockFacts struct {
 	n       int
 	failing bool              // a failing result at or above --fail-on
 	judged  []report.Resource // the resources judged, for the context
+	encoded encodedBlock      // the results encoded, unless they were already too many to keep
 }
 
 // factsOf notes the facts of a block of results; it runs on the goroutine

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,10 +11,19 @@ import (
 )
 
 // TestStreamedScanMatchesCollected: a scan that writes only JSON and records
-// no history streams its results (evaluating twice); its report, warnings and
-// exit code must be those of the scan that collects them (a first scan into
-// an empty history, which has nothing to compare with).
+// no history streams its results (keeping them from one pass, or evaluating
+// twice when keepResults is small); its report, warnings and exit code must
+// be those of the scan that collects them (a first scan into an empty
+// history, which has nothing to compare with).
 func TestStreamedScanMatchesCollected(t *testing.T) {
+	for _, keep := range []int{keepResults, 0, 100 << 10} {
+		defer func(k int) { keepResults = k }(keepResults)
+		keepResults = keep
+		t.Run(fmt.Sprintf("keep %d bytes", keep), testStreamedScan)
+	}
+}
+
+func testStreamedScan(t *testing.T) {
 	dir := t.TempDir()
 	generated := filepath.Join(dir, "estate.ndjson")
 	if err := os.WriteFile(generated, estategen.Bytes(3000, 2), 0o644); err != nil {
@@ -69,8 +79,12 @@ func TestStreamedScanWriteError(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}
-	code, _, stderr := run(t, "", "scan", "../../examples/estate", "--format", "json", "--no-history", "-o", "/dev/full")
-	if code != exitUsage || !strings.Contains(stderr, "no space left on device") {
-		t.Fatalf("exit %d, stderr %q; want exit %d and the write error", code, stderr, exitUsage)
+	defer func(k int) { keepResults = k }(keepResults)
+	for _, keep := range []int{keepResults, 0} {
+		keepResults = keep
+		code, _, stderr := run(t, "", "scan", "../../examples/estate", "--format", "json", "--no-history", "-o", "/dev/full")
+		if code != exitUsage || !strings.Contains(stderr, "no space left on device") {
+			t.Fatalf("keeping %d bytes: exit %d, stderr %q; want exit %d and the write error", keep, code, stderr, exitUsage)
+		}
 	}
 }
