@@ -325,6 +325,9 @@ type item struct {
 	// skipped is set when "properties" was passed over undecoded because no
 	// rule reads resources of this type.
 	skipped bool
+	// badTags are the tags readTags found holding objects or arrays, with
+	// their JSON types.
+	badTags map[string]string
 	// skims are string members of a resource of such a type kept as written
 	// in scratch instead of decoded (see displayMembers), in input order.
 	skims   []skim
@@ -648,6 +651,13 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			it.scratch = append(it.scratch, raw...)
 			it.skims = append(it.skims, skim{name, start, len(it.scratch)})
 			continue
+		case name == "tags" && kind == '{':
+			t, err := rd.readTags(it)
+			if err != nil {
+				return nil, rd.wrap(err)
+			}
+			obj[name] = t
+			continue
 		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
 			if members, all := estate.PropertyMembers(typ); !all {
 				v, err := rd.decodeMembers(members)
@@ -734,6 +744,7 @@ func (rd *reader) release(it *item) {
 	clear(it.children)
 	it.at, it.children, it.skipped = it.at[:0], it.children[:0], false
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
+	clear(it.badTags)
 	if len(rd.free) < 64 {
 		rd.free = append(rd.free, it)
 	}
@@ -780,6 +791,49 @@ func (rd *reader) readChildren(depth int) ([]*item, error) {
 		}
 		out = append(out, it)
 	}
+}
+
+// readTags decodes the next value, a "tags" object, as decodeValue does one
+// whose keys keep their case, straight into what a resource keeps: the values
+// that are strings, numbers, booleans or null as text. The JSON types of the
+// others, which are warned about (see tags), go to it.badTags.
+func (rd *reader) readTags(it *item) (map[string]string, error) {
+	if rd.dec.StackDepth() >= maxDepth {
+		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+	}
+	if _, err := rd.dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	text := map[string]string{}
+	clear(it.badTags)
+	for rd.dec.PeekKind() != '}' {
+		raw, err := rd.dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		name := rd.unquote(raw)
+		_, dup := text[name]
+		if _, bad := it.badTags[name]; (dup || bad) && !rd.quiet {
+			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
+		}
+		v, err := rd.decodeValue(false)
+		if err != nil {
+			return nil, err
+		}
+		switch v.(type) {
+		case nil, string, float64, bool:
+			text[name] = scalar(v)
+			delete(it.badTags, name)
+		default:
+			if it.badTags == nil {
+				it.badTags = map[string]string{}
+			}
+			it.badTags[name] = typeName(v)
+			delete(text, name)
+		}
+	}
+	_, err := rd.dec.ReadToken()
+	return text, err
 }
 
 // keepCase reports whether the members of a member's value are data, not

@@ -216,6 +216,10 @@ func (rd *reader) str(it *item, names ...string) string {
 	return ""
 }
 
+// noProperties are the properties of a resource whose properties were passed
+// over: empty, and shared, so never written to.
+var noProperties = estate.Object{}
+
 // properties returns the resource's properties. Azure CLI "show" commands
 // flatten them into the top level (az storage account show): when there is no
 // "properties" member, the members that are not ARM envelope members are
@@ -227,7 +231,7 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 		return p
 	case nil:
 		if it.skipped {
-			return estate.Object{}
+			return noProperties
 		}
 		if !present {
 			flat := estate.Object{}
@@ -255,12 +259,22 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 	return estate.Object{}
 }
 
-// tags reads the tags object; tag keys keep their case. Unless keep is set
-// (the estate drops the tags of resources of types no rule reads), they are
-// only checked.
+// tags reads the tags object (decoded by readTags, or an estate.Object from
+// a table row); tag keys keep their case. Unless keep is set (the estate
+// drops the tags of resources of types no rule reads), they are only checked.
 func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 	switch t := it.obj["tags"].(type) {
 	case nil:
+		return nil
+	case map[string]string:
+		if len(it.badTags) > 0 {
+			for _, k := range slices.Sorted(maps.Keys(it.badTags)) {
+				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, it.badTags[k])
+			}
+		}
+		if keep {
+			return t
+		}
 		return nil
 	case estate.Object:
 		var out map[string]string
