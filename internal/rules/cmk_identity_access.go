@@ -71,9 +71,18 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 	if env.access == nil {
 		env.access = map[accessQuestion]refVerdict{}
 	}
+	if len(env.access) >= maxAccessVerdicts {
+		// Most questions are asked once (a system-assigned identity is one
+		// workload's); the ones asked again come together, by the disks of
+		// one encryption set. Forgetting keeps memory flat.
+		clear(env.access)
+	}
 	env.access[q] = v
 	return v
 }
+
+// maxAccessVerdicts bounds the verdicts an Env remembers.
+const maxAccessVerdicts = 4096
 
 // judgeAccess answers an accessQuestion.
 func judgeAccess(env *Env, q accessQuestion) refVerdict {
