@@ -70,11 +70,7 @@ func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
 				g.Unresolved = "role definition " + ra.RoleID + " is not in the snapshot"
 			}
 		} else {
-			for _, op := range KeyOperations {
-				if def.Allows(keyDataActions[op]) {
-					g.Ops = append(g.Ops, op)
-				}
-			}
+			g.Ops = slices.Clone(def.KeyOps())
 		}
 		switch {
 		case v.HSM:

@@ -258,6 +258,11 @@ type RoleDefinition struct {
 	NotActions     []string
 	DataActions    []string
 	NotDataActions []string
+
+	// keyOps is what KeyOps returns, worked out once: every grant through
+	// the role asks, and built-in definitions serve every estate.
+	keyOpsOnce sync.Once
+	keyOps     []string
 }
 
 // DiagnosticSetting is a Microsoft.Insights/diagnosticSettings extension resource.

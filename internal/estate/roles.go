@@ -124,6 +124,20 @@ func (e *Estate) RoleName(id string) string {
 	return roleGUID(id)
 }
 
+// KeyOps returns the key operations (KeyOperations names) the role
+// definition allows, in KeyOperations order; nil when none. The slice is
+// shared: callers must not modify it.
+func (d *RoleDefinition) KeyOps() []string {
+	d.keyOpsOnce.Do(func() {
+		for _, op := range KeyOperations {
+			if d.Allows(keyDataActions[op]) {
+				d.keyOps = append(d.keyOps, op)
+			}
+		}
+	})
+	return d.keyOps
+}
+
 // Allows reports whether the role definition grants the data action.
 func (d *RoleDefinition) Allows(dataAction string) bool {
 	return matchAny(d.DataActions, dataAction) && !matchAny(d.NotDataActions, dataAction)
