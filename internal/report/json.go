@@ -97,13 +97,13 @@ type jsonEncoder struct {
 	rules map[string]*ruleFragments // by rule id; see fragments
 }
 
-// jsonChunk is about the size of the writes of a large JSON report: a
-// report of gigabytes written in pieces of 32 or 64 KiB to a pipe takes
-// twice the time.
+// jsonChunk is the size of the encoder's buffer, and about that of the
+// writes of a large JSON report: a report of gigabytes written in pieces of
+// 32 or 64 KiB to a pipe takes twice the time.
 const jsonChunk = 1 << 20
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
-	return &jsonEncoder{w: w, b: make([]byte, 0, 64<<10)}
+	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk)}
 }
 
 func (e *jsonEncoder) flush() error {
@@ -116,8 +116,10 @@ func (e *jsonEncoder) flush() error {
 	return e.err
 }
 
+// flushIfFull writes what is buffered when a result or context entry of
+// ordinary size might not fit behind it.
 func (e *jsonEncoder) flushIfFull() {
-	if len(e.b) >= jsonChunk-jsonChunk/4 {
+	if len(e.b) >= jsonChunk-64<<10 {
 		e.flush()
 	}
 }
@@ -127,9 +129,6 @@ func (e *jsonEncoder) flushIfFull() {
 func (e *jsonEncoder) copyFrom(r io.Reader) error {
 	if err := e.flush(); err != nil {
 		return err
-	}
-	if cap(e.b) < jsonChunk {
-		e.b = make([]byte, 0, jsonChunk)
 	}
 	buf := e.b[:cap(e.b)]
 	for {
