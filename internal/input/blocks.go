@@ -152,8 +152,8 @@ func readBlocks(proto *reader, r io.Reader) error {
 		close(jobs)
 		wg.Wait()
 		for _, c := range append(queue, free...) {
-			if cap(c.buf) == blockSize {
-				blockPool.Put(&c.buf)
+			if buf := c.buf; cap(buf) == blockSize {
+				blockPool.Put(&buf)
 			}
 		}
 	}()
@@ -165,6 +165,9 @@ func readBlocks(proto *reader, r io.Reader) error {
 	values := 0
 	for {
 		for len(queue) < limit {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			var c *chunk
 			if n := len(free); n > 0 {
 				c, free = free[n-1], free[:n-1]

@@ -195,3 +195,42 @@ func FuzzReadBlocks(f *testing.F) {
 		readBothWays(t, data[1:], size, size*(1+int(data[0]>>6)), 1+int(data[0]>>6))
 	})
 }
+
+// cancelSink cancels reading once it has been handed n resources, and notes
+// how much of the input had been read then.
+type cancelSink struct {
+	callLog
+	n      int
+	cancel context.CancelFunc
+	in     *progressReader
+	readAt int64
+}
+
+func (s *cancelSink) Add(r *estate.Resource) {
+	s.callLog.Add(r)
+	if len(s.callLog) == s.n {
+		s.cancel()
+		s.readAt = s.in.read
+	}
+}
+
+// TestBlocksStopWhenCancelled cancels reading in blocks midway: the error is
+// the context's, and little is read or handed over after.
+func TestBlocksStopWhenCancelled(t *testing.T) {
+	defer setBlocks(4096, 1<<20, 3)()
+	data := estategen.Bytes(3000, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in := &progressReader{r: bytes.NewReader(data)}
+	sink := &cancelSink{n: 100, cancel: cancel, in: in}
+	if err := Read(ctx, "in.ndjson", in, sink); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	// What was in flight may be handed over; nothing read after.
+	if limit := int64(inFlight*blockSize + 64<<10); in.read-sink.readAt > limit {
+		t.Errorf("%d bytes read after cancelling, more than the %d in flight", in.read-sink.readAt, limit)
+	}
+	if len(sink.callLog) > sink.n+inFlight*blockSize/100 {
+		t.Errorf("%d calls after cancelling", len(sink.callLog)-sink.n)
+	}
+}

@@ -7,10 +7,12 @@
 // AzureDiagnostics and AZKVAuditLogs rows).
 //
 // Shapes are recognised by content, never by file name. Input is streamed:
-// one item is decoded at a time, so a large NDJSON file or a large envelope is
-// never held as one tree. Every resource, record and warning carries the file,
-// byte offset and line it was read at; lines are counted in the same single
-// pass that decodes the input (see lineCounter), so stdin gets them too.
+// UTF-8 text is read in blocks of a few megabytes, decoded on every core and
+// handed over in input order (see readBlocks), and a document that spans
+// blocks (a large envelope) is read one item at a time, so a large file is
+// never held whole or as one tree. Every resource, record and warning carries
+// the file, byte offset and line it was read at; lines are counted while the
+// input is decoded (see lineCounter), so stdin gets them too.
 // Malformed input is a *PositionError; anything read but not usable is a
 // warning, never silently dropped.
 package input
