@@ -10,6 +10,7 @@ import (
 	"math"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -169,6 +170,12 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 			WaiverReason: "why", WaiverExpires: "2027-01-01T00:00:00Z"},
 	}})
 
+	checkJSON(t, "generated estate", generatedReport(t))
+}
+
+// generatedReport is the report of a generated estate of 3,000 resources.
+func generatedReport(t *testing.T) *Report {
+	t.Helper()
 	bld := estate.NewBuilder()
 	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(3000, 3)), bld); err != nil {
 		t.Fatal(err)
@@ -176,9 +183,44 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 	e := bld.Build()
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	ev := rules.Evaluate(e, policy.Default(), now, rules.Catalog())
-	rep := &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "cmkguard", Version: "test"}, ScannedAt: now,
+	return &Report{SchemaVersion: SchemaVersion, Tool: Tool{Name: "cmkguard", Version: "test"}, ScannedAt: now,
 		Inputs: []string{"estate.ndjson"}, ResourcesRead: e.Stats.Resources, Summary: ev.Summary, Results: ev.Results, Notes: ev.Notes}
-	checkJSON(t, "generated estate", rep)
+}
+
+// TestResultEncodersConcurrent runs ResultEncoders on several goroutines at
+// once, each over the results from its own starting point, as a scan's evaluation
+// goroutines do, and holds each result to AppendJSONResult (run with -race).
+func TestResultEncodersConcurrent(t *testing.T) {
+	results := generatedReport(t).Results
+	want := make([][]byte, len(results))
+	for i := range results {
+		var err error
+		if want[i], err = AppendJSONResult(nil, &results[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			var (
+				enc ResultEncoder
+				buf []byte
+				err error
+			)
+			for k := range results {
+				i := (k + g*len(results)/4) % len(results)
+				if buf, err = enc.Append(buf[:0], &results[i]); err != nil {
+					t.Error(err)
+					return
+				}
+				if !bytes.Equal(buf, want[i]) {
+					t.Errorf("goroutine %d, result %d: got\n%s\nwant\n%s", g, i, buf, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // TestJSONEncodingErrors reports values encoding/json refuses, as it did.
