@@ -308,7 +308,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 
 // keepResults is how many bytes of encoded results a streamed scan keeps
 // from its first pass to spare a second (a variable for tests).
-var keepResults = 64 << 20
+var keepResults = 32 << 20
 
 // blockFacts is what the first pass of streamScan keeps of a block of results.
 type blockFacts struct {
