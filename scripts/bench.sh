@@ -42,7 +42,9 @@ echo "== building cmkguard and estategen"
 go build -o "$BIN/cmkguard" ./cmd/cmkguard
 go build -o "$BIN/estategen" ./cmd/estategen
 
-# measure CMD... runs CMD under GNU time and prints "SECONDS KIB".
+# measure CMD... runs CMD under GNU time and prints "SECONDS KIB CPU_SECONDS"
+# (wall time, peak RSS, user plus system time: the scan uses every core, the
+# token pass one).
 measure() {
 	local log
 	log=$(mktemp "$BENCH_DIR/time.XXXXXX")
@@ -59,7 +61,8 @@ measure() {
 			wall = s
 		}
 		/Maximum resident set size/ { rss = $2 }
-		END { printf "%.3f %d\n", wall, rss }' "$log"
+		/User time \(seconds\)/ || /System time \(seconds\)/ { cpu += $2 }
+		END { printf "%.3f %d %.2f\n", wall, rss, cpu }' "$log"
 	rm -f "$log"
 }
 
@@ -75,26 +78,27 @@ for n in "${SIZES[@]}"; do
 		"$BIN/estategen" -n "$n" -seed 1 -o "$file"
 	fi
 	cat "$file" >/dev/null # into the page cache, so that neither side pays for the disk
-	tok_t=() tok_m=() scan_t=() scan_m=()
+	tok_t=() tok_m=() scan_t=() scan_m=() scan_c=()
 	for run in $(seq "$RUNS"); do
-		read -r t m < <(measure "$BIN/estategen" -tokens "$file")
+		read -r t m _ < <(measure "$BIN/estategen" -tokens "$file")
 		tok_t+=("$t") tok_m+=("$m")
 		# shellcheck disable=SC2086
-		read -r t m < <(measure "$BIN/cmkguard" scan "$file" --format json --no-history --fail-on none -o /dev/null ${SCAN_ARGS:-})
-		scan_t+=("$t") scan_m+=("$m")
-		echo "   $n run $run: token pass ${tok_t[-1]} s, ${tok_m[-1]} KiB; scan ${scan_t[-1]} s, ${scan_m[-1]} KiB"
+		read -r t m c < <(measure "$BIN/cmkguard" scan "$file" --format json --no-history --fail-on none -o /dev/null ${SCAN_ARGS:-})
+		scan_t+=("$t") scan_m+=("$m") scan_c+=("$c")
+		echo "   $n run $run: token pass ${tok_t[-1]} s, ${tok_m[-1]} KiB; scan ${scan_t[-1]} s (CPU ${scan_c[-1]} s), ${scan_m[-1]} KiB"
 	done
 	tt=$(printf '%s\n' "${tok_t[@]}" | median)
 	st=$(printf '%s\n' "${scan_t[@]}" | median)
+	sc=$(printf '%s\n' "${scan_c[@]}" | median)
 	tm=$(printf '%s\n' "${tok_m[@]}" | sort -n | tail -1)
 	sm=$(printf '%s\n' "${scan_m[@]}" | sort -n | tail -1)
 	size=$(stat -c %s "$file")
-	results+=("$(awk -v n="$n" -v size="$size" -v tt="$tt" -v st="$st" -v tm="$tm" -v sm="$sm" 'BEGIN {
-		printf "| %9d | %8.1f | %8.3f | %8.3f | %6.1f | %9.1f | %9.1f |", n, size / 1048576, tt, st, (tt > 0 ? st / tt : 0), tm / 1024, sm / 1024 }')")
+	results+=("$(awk -v n="$n" -v size="$size" -v tt="$tt" -v st="$st" -v sc="$sc" -v tm="$tm" -v sm="$sm" 'BEGIN {
+		printf "| %9d | %8.1f | %8.3f | %8.3f | %6.1f | %8.2f | %9.1f | %9.1f |", n, size / 1048576, tt, st, (tt > 0 ? st / tt : 0), sc, tm / 1024, sm / 1024 }')")
 done
 
 echo
-echo "median of $RUNS runs; peak RSS is the largest of the runs"
-echo "| resources | file MiB | token s  | scan s   | ratio  | token MiB | scan MiB  |"
-echo "|----------:|---------:|---------:|---------:|-------:|----------:|----------:|"
+echo "median of $RUNS runs (scan CPU: user plus system seconds); peak RSS is the largest of the runs"
+echo "| resources | file MiB | token s  | scan s   | ratio  | scan CPU | token MiB | scan MiB  |"
+echo "|----------:|---------:|---------:|---------:|-------:|---------:|----------:|----------:|"
 printf '%s\n' "${results[@]}"
