@@ -37,7 +37,7 @@ import (
 // everywhere.
 var (
 	blockSize = 4 << 20  // bytes read at a time; a block ends at the last newline
-	maxLine   = 64 << 20 // a block without a newline grows to this, then the rest is read in one pass
+	maxLine   = 16 << 20 // a block without a newline grows to this, then the rest is read in one pass
 	inFlight  = 0        // blocks read ahead of the sink, at most; 0 means two per worker and one
 )
 

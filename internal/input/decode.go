@@ -259,11 +259,6 @@ func plainString(b []byte) bool {
 // only the members estate.PropertyMembers lists changes nothing.
 var pruneProperties = true
 
-// skipUnread lets tests decode the string members that no one reads
-// (unreadMembers, and displayMembers of resources the estate drops), to check
-// that passing over them changes nothing.
-var skipUnread = true
-
 // decodeMembers decodes the next value, an object of properties, keeping only
 // the members listed (names lower-cased) and passing over the others
 // undecoded. A member given twice is warned about as decodeValue does.
@@ -334,12 +329,6 @@ type item struct {
 	scratch []byte
 }
 
-// skim is a string member kept undecoded: its raw JSON is scratch[start:end].
-type skim struct {
-	name       string
-	start, end int
-}
-
 type member struct {
 	name   string // lower-case
 	offset int64
@@ -369,60 +358,6 @@ func (it *item) pos(name string) estate.Source {
 		}
 	}
 	return it.src
-}
-
-// unreadMembers are top-level members of ARM resources and Resource Graph
-// rows that nothing reads, whatever the item turns out to be.
-var unreadMembers = map[string]bool{
-	"etag": true, "subscriptionid": true, "resourcegroup": true, "resourcegroupname": true, "createdtime": true,
-	"changedtime": true, "apiversion": true, "extensionresourcename": true, "extensionresourcetype": true,
-	"parentresource": true,
-}
-
-// displayMembers are the members read only to be shown for a resource (its
-// name, location and so on). For a resource of a type no rule reads they are
-// kept as written and decoded only if the item turns out to need them.
-var displayMembers = map[string]bool{
-	"name": true, "resourcename": true, "location": true, "kind": true, "tenantid": true, "managedby": true,
-}
-
-// unshown reports whether an item's display members go unread: its "id" is
-// an ARM id of a type no rule reads, so the item is such a resource (whose
-// display members the estate drops) or an audit record (which does not read
-// them).
-func (rd *reader) unshown(it *item) bool {
-	s, ok := it.obj["id"].(string)
-	if !ok {
-		return false
-	}
-	_, relevant, ok := rd.parseID(strings.TrimSpace(s))
-	return ok && !relevant
-}
-
-// skimmed reports whether a member of that name was kept undecoded.
-func (it *item) skimmed(name string) bool {
-	for _, s := range it.skims {
-		if s.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// forget drops undecoded members of that name: a later one is used.
-func (it *item) forget(name string) {
-	if len(it.skims) > 0 {
-		it.skims = slices.DeleteFunc(it.skims, func(s skim) bool { return s.name == name })
-	}
-}
-
-// unskim decodes the members kept undecoded, for an item that needs them
-// after all (a later "id" changed what it is).
-func (rd *reader) unskim(it *item) {
-	for _, s := range it.skims {
-		it.obj[s.name] = rd.stringValue(it.scratch[s.start:s.end])
-	}
-	it.skims = it.skims[:0]
 }
 
 // src turns an offset of the decoded text into a Source. Offsets must be asked
@@ -554,7 +489,8 @@ var containers = map[string]bool{"value": true, "data": true, "records": true}
 // object holds a list of items ({"value": [...]}, {"data": [...]},
 // {"records": [...]}, a Resource Graph or Log Analytics table), the list is
 // streamed and readObject returns nil; otherwise it returns the object, its
-// children (the "resources" list) decoded as items of their own.
+// children (the "resources" list) decoded as items of their own. What no one
+// reads is passed over (see unread.go).
 func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, error) {
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, rd.errAt(start, fmt.Errorf("JSON nested deeper than %d levels", maxDepth))
@@ -791,49 +727,6 @@ func (rd *reader) readChildren(depth int) ([]*item, error) {
 		}
 		out = append(out, it)
 	}
-}
-
-// readTags decodes the next value, a "tags" object, as decodeValue does one
-// whose keys keep their case, straight into what a resource keeps: the values
-// that are strings, numbers, booleans or null as text. The JSON types of the
-// others, which are warned about (see tags), go to it.badTags.
-func (rd *reader) readTags(it *item) (map[string]string, error) {
-	if rd.dec.StackDepth() >= maxDepth {
-		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
-	}
-	if _, err := rd.dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	text := map[string]string{}
-	clear(it.badTags)
-	for rd.dec.PeekKind() != '}' {
-		raw, err := rd.dec.ReadValue()
-		if err != nil {
-			return nil, err
-		}
-		name := rd.unquote(raw)
-		_, dup := text[name]
-		if _, bad := it.badTags[name]; (dup || bad) && !rd.quiet {
-			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
-		}
-		v, err := rd.decodeValue(false)
-		if err != nil {
-			return nil, err
-		}
-		switch v.(type) {
-		case nil, string, float64, bool:
-			text[name] = scalar(v)
-			delete(it.badTags, name)
-		default:
-			if it.badTags == nil {
-				it.badTags = map[string]string{}
-			}
-			it.badTags[name] = typeName(v)
-			delete(text, name)
-		}
-	}
-	_, err := rd.dec.ReadToken()
-	return text, err
 }
 
 // keepCase reports whether the members of a member's value are data, not

@@ -1,0 +1,122 @@
+package input
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// What readObject passes over. Most of a large estate is resources of types
+// no rule reads: their properties are skipped whole (see estate.Relevant),
+// their display members kept as written, and their tags only checked. Some
+// members no one reads at all. Nothing passed over can hold anything to warn
+// about, so the warnings stay those of decoding everything.
+
+// skipUnread lets tests decode the string members that no one reads
+// (unreadMembers, and displayMembers of resources the estate drops), to check
+// that passing over them changes nothing.
+var skipUnread = true
+
+// unreadMembers are top-level members of ARM resources and Resource Graph
+// rows that nothing reads, whatever the item turns out to be: strings among
+// them are only noted as present. Code that reads one takes it off the list.
+var unreadMembers = map[string]bool{
+	"etag": true, "subscriptionid": true, "resourcegroup": true, "resourcegroupname": true, "createdtime": true,
+	"changedtime": true, "apiversion": true, "extensionresourcename": true, "extensionresourcetype": true,
+	"parentresource": true,
+}
+
+// displayMembers are the members read only to be shown for a resource (its
+// name, location and so on). For a resource of a type no rule reads they are
+// kept as written and decoded only if the item turns out to need them.
+var displayMembers = map[string]bool{
+	"name": true, "resourcename": true, "location": true, "kind": true, "tenantid": true, "managedby": true,
+}
+
+// unshown reports whether an item's display members go unread: its "id" is
+// an ARM id of a type no rule reads, so the item is such a resource (whose
+// display members the estate drops) or an audit record (which does not read
+// them).
+func (rd *reader) unshown(it *item) bool {
+	s, ok := it.obj["id"].(string)
+	if !ok {
+		return false
+	}
+	_, relevant, ok := rd.parseID(strings.TrimSpace(s))
+	return ok && !relevant
+}
+
+// skimmed reports whether a member of that name was kept undecoded.
+func (it *item) skimmed(name string) bool {
+	for _, s := range it.skims {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// forget drops undecoded members of that name: a later one is used.
+func (it *item) forget(name string) {
+	if len(it.skims) > 0 {
+		it.skims = slices.DeleteFunc(it.skims, func(s skim) bool { return s.name == name })
+	}
+}
+
+// unskim decodes the members kept undecoded, for an item that needs them
+// after all (a later "id" changed what it is).
+func (rd *reader) unskim(it *item) {
+	for _, s := range it.skims {
+		it.obj[s.name] = rd.stringValue(it.scratch[s.start:s.end])
+	}
+	it.skims = it.skims[:0]
+}
+
+// skim is a string member kept undecoded: its raw JSON is scratch[start:end].
+type skim struct {
+	name       string
+	start, end int
+}
+
+// readTags decodes the next value, a "tags" object, as decodeValue does one
+// whose keys keep their case, straight into what a resource keeps: the values
+// that are strings, numbers, booleans or null as text. The JSON types of the
+// others, which are warned about (see tags), go to it.badTags.
+func (rd *reader) readTags(it *item) (map[string]string, error) {
+	if rd.dec.StackDepth() >= maxDepth {
+		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+	}
+	if _, err := rd.dec.ReadToken(); err != nil {
+		return nil, err
+	}
+	text := map[string]string{}
+	clear(it.badTags)
+	for rd.dec.PeekKind() != '}' {
+		raw, err := rd.dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		name := rd.unquote(raw)
+		_, dup := text[name]
+		if _, bad := it.badTags[name]; (dup || bad) && !rd.quiet {
+			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
+		}
+		v, err := rd.decodeValue(false)
+		if err != nil {
+			return nil, err
+		}
+		switch v.(type) {
+		case nil, string, float64, bool:
+			text[name] = scalar(v)
+			delete(it.badTags, name)
+		default:
+			if it.badTags == nil {
+				it.badTags = map[string]string{}
+			}
+			it.badTags[name] = typeName(v)
+			delete(text, name)
+		}
+	}
+	_, err := rd.dec.ReadToken()
+	return text, err
+}
