@@ -170,6 +170,11 @@ func TestJSONMatchesEncodingJSON(t *testing.T) {
 			WaiverReason: "why", WaiverExpires: "2027-01-01T00:00:00Z"},
 	}})
 
+	deep := map[string]any{"leaf": []string{"x"}}
+	for range 40 { // deeper than the indentation the encoder keeps at hand
+		deep = map[string]any{"d": []any{deep}, "s": "v"}
+	}
+	checkJSON(t, "deep evidence", &Report{Results: []rules.Result{{Rule: "r", Evidence: deep}}})
 	checkJSON(t, "generated estate", generatedReport(t))
 }
 
