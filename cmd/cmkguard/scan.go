@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -249,31 +248,29 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		files = append(files, file)
 		writers = append(writers, file)
 	}
-	results, encoded := io.Pipe()
-	written := make(chan error, 1)
-	go func() {
-		err := report.WriteJSONStreamed(io.MultiWriter(writers...), rep, results, n)
-		results.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
-		written <- err
-	}()
 	first := true
-	write := func(b *[]byte) error {
+	write := func(w io.Writer, b *[]byte) error {
 		defer blockBuffers.Put(b)
 		buf := *b
 		if first && len(buf) > 0 {
 			buf, first = buf[len(report.JSONResultSeparator):], false
 		}
-		_, err := encoded.Write(buf)
+		_, err := w.Write(buf)
 		return err
 	}
-	if !spilled.Load() {
-		for _, b := range kept {
-			if err = write(b); err != nil {
-				break
+	err = report.WriteJSONAround(io.MultiWriter(writers...), rep, n, func(w io.Writer) error {
+		if !spilled.Load() {
+			for i, b := range kept {
+				if err := write(w, b); err != nil {
+					for _, b := range kept[i+1:] {
+						blockBuffers.Put(b)
+					}
+					return err
+				}
 			}
+			return nil
 		}
-	} else {
-		_, err = rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+		_, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
 			func() func([]rules.Result) encodedBlock {
 				var enc report.ResultEncoder
 				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }
@@ -283,13 +280,10 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 					blockBuffers.Put(b.json)
 					return b.err
 				}
-				return write(b.json)
+				return write(w, b.json)
 			})
-	}
-	encoded.CloseWithError(err)
-	if werr := <-written; werr != nil {
-		return werr
-	}
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -42,19 +42,24 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return e.finish()
 }
 
-// WriteJSONStreamed writes the report as WriteJSON does, except that the
-// elements of "results" are not taken from r.Results but copied from results:
-// n elements made by AppendJSONResult, separated by ",\n    " (the separator
-// and indentation WriteJSON puts between them). A scan that spools its
-// results this way never holds them all in memory.
-func WriteJSONStreamed(w io.Writer, r *Report, results io.Reader, n int) error {
+// WriteJSONAround writes the report as WriteJSON does, except that the
+// elements of "results" are not taken from r.Results: results writes them
+// straight to w, n elements made by AppendJSONResult and separated by
+// JSONResultSeparator (the separator and indentation WriteJSON puts between
+// them). A scan that encodes its results as it makes them this way never
+// holds them all in memory. results is not called when n is 0.
+func WriteJSONAround(w io.Writer, r *Report, n int, results func(io.Writer) error) error {
 	e := newJSONEncoder(w)
 	e.reportHead(r)
 	e.b = append(e.b, "\n  \"results\": ["...)
 	if n > 0 {
 		e.b = append(e.b, "\n    "...)
-		if err := e.copyFrom(results); err != nil {
+		if err := e.flush(); err != nil {
 			return err
+		}
+		if err := results(w); err != nil {
+			e.fail(err)
+			return e.err
 		}
 		e.b = append(e.b, "\n  "...)
 	}
@@ -64,7 +69,7 @@ func WriteJSONStreamed(w io.Writer, r *Report, results io.Reader, n int) error {
 }
 
 // JSONResultSeparator goes between two results made by AppendJSONResult in
-// the stream WriteJSONStreamed copies.
+// what WriteJSONAround's results function writes.
 const JSONResultSeparator = ",\n    "
 
 // AppendJSONResult appends one result as it appears in the results array of
@@ -121,32 +126,6 @@ func (e *jsonEncoder) flush() error {
 func (e *jsonEncoder) flushIfFull() {
 	if len(e.b) >= jsonChunk-64<<10 {
 		e.flush()
-	}
-}
-
-// copyFrom writes what is buffered, then copies r to the writer in pieces
-// of jsonChunk bytes, whatever the sizes r reads in.
-func (e *jsonEncoder) copyFrom(r io.Reader) error {
-	if err := e.flush(); err != nil {
-		return err
-	}
-	buf := e.b[:cap(e.b)]
-	for {
-		n, err := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, werr := e.w.Write(buf[:n]); werr != nil {
-				e.fail(werr)
-				return e.err
-			}
-		}
-		switch err {
-		case nil:
-		case io.EOF, io.ErrUnexpectedEOF:
-			return nil
-		default:
-			e.fail(err)
-			return e.err
-		}
 	}
 }
 

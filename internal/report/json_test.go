@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/iotest"
 	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
@@ -39,7 +38,7 @@ func encodingJSON(t *testing.T, r *Report) []byte {
 	return b.Bytes()
 }
 
-// checkJSON compares WriteJSON and WriteJSONStreamed with encoding/json.
+// checkJSON compares WriteJSON and WriteJSONAround with encoding/json.
 func checkJSON(t *testing.T, name string, r *Report) {
 	t.Helper()
 	want := encodingJSON(t, r)
@@ -62,11 +61,15 @@ func checkJSON(t *testing.T, name string, r *Report) {
 		}
 	}
 	got.Reset()
-	if err := WriteJSONStreamed(&got, r, bytes.NewReader(spool), len(r.Results)); err != nil {
+	err := WriteJSONAround(&got, r, len(r.Results), func(w io.Writer) error {
+		_, err := w.Write(spool)
+		return err
+	})
+	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("%s: WriteJSONStreamed differs from encoding/json at byte %d", name, firstDiff(got.Bytes(), want))
+		t.Errorf("%s: WriteJSONAround differs from encoding/json at byte %d", name, firstDiff(got.Bytes(), want))
 	}
 }
 
@@ -302,42 +305,24 @@ func TestResultEncoderReuse(t *testing.T) {
 	}
 }
 
-// TestWriteJSONStreamedReads copies the results whatever sizes their reader
-// reads in, and reports a failed read as a failed write of the report.
-func TestWriteJSONStreamedReads(t *testing.T) {
-	r := &Report{Results: []rules.Result{
-		{Rule: "a", Resource: "/x", Status: rules.Pass, Message: strings.Repeat("long <message> ", 100_000)},
-		{Rule: "b", Resource: "/y", Status: rules.Fail, Evidence: map[string]any{"k": []string{"v"}}},
-	}}
-	var want bytes.Buffer
-	if err := WriteJSON(&want, r); err != nil {
-		t.Fatal(err)
-	}
-	var spool []byte
-	for i := range r.Results {
-		if i > 0 {
-			spool = append(spool, JSONResultSeparator...)
-		}
-		spool, _ = AppendJSONResult(spool, &r.Results[i])
-	}
-	for name, results := range map[string]io.Reader{
-		"whole":    bytes.NewReader(spool),
-		"halves":   iotest.HalfReader(bytes.NewReader(spool)),
-		"one byte": iotest.OneByteReader(bytes.NewReader(spool)),
-		"pieces":   io.MultiReader(bytes.NewReader(spool[:7]), bytes.NewReader(spool[7:jsonChunk+3]), bytes.NewReader(spool[jsonChunk+3:])),
-	} {
-		var got bytes.Buffer
-		if err := WriteJSONStreamed(&got, r, results, len(r.Results)); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Errorf("%s: WriteJSONStreamed differs from WriteJSON at byte %d", name, firstDiff(got.Bytes(), want.Bytes()))
-		}
-	}
+// TestWriteJSONAroundFails reports a results function that fails as a
+// failed write of the report, and never calls it when there are no results.
+func TestWriteJSONAroundFails(t *testing.T) {
+	r := &Report{Results: []rules.Result{{Rule: "a", Resource: "/x", Status: rules.Pass}}}
 	failed := errors.New("evaluation failed")
-	err := WriteJSONStreamed(io.Discard, r, io.MultiReader(bytes.NewReader(spool[:100]), iotest.ErrReader(failed)), len(r.Results))
+	err := WriteJSONAround(io.Discard, r, 1, func(w io.Writer) error {
+		w.Write([]byte("{"))
+		return failed
+	})
 	if !errors.Is(err, failed) || err.Error() != "write JSON report: evaluation failed" {
 		t.Errorf("got %v, want write JSON report: evaluation failed", err)
+	}
+	var got, want bytes.Buffer
+	if err := WriteJSONAround(&got, &Report{}, 0, func(io.Writer) error { return failed }); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&want, &Report{}); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("no results: %q, want %q (%v)", got.String(), want.String(), err)
 	}
 }
 
