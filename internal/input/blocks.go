@@ -1,6 +1,7 @@
 package input
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -127,6 +128,36 @@ func (s *splitter) rest() io.Reader {
 	return io.MultiReader(bytes.NewReader(s.carry), s.r)
 }
 
+// onePass returns the rest of the input, r, which starts at byte at of the
+// input, as a single pass reads it: through a buffer of bufferSize filled in
+// the input's own pieces of that size. The decoder quotes what it has read in
+// its messages (the character at a syntax error, the member it is in), so
+// where its reads end can show in an error. Reading on from the first block
+// this way reads exactly as a single pass; from a later block the decoder's
+// own reads may still end elsewhere.
+func onePass(r io.Reader, at int64) io.Reader {
+	return bufio.NewReaderSize(&fullReader{r: r, first: bufferSize - int(at%bufferSize)}, bufferSize)
+}
+
+// fullReader fills every read, as a file does, except that the first read
+// stops after first bytes.
+type fullReader struct {
+	r     io.Reader
+	first int
+}
+
+func (f *fullReader) Read(p []byte) (int, error) {
+	if f.first > 0 {
+		p = p[:min(len(p), f.first)]
+		f.first = 0
+	}
+	n, err := io.ReadFull(f.r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // the end comes with the next read
+	}
+	return n, err
+}
+
 // errReader fails every read with err.
 type errReader struct{ err error }
 
@@ -214,7 +245,8 @@ func readBlocks(proto *reader, r io.Reader) error {
 			for _, q := range queue {
 				rest = append(rest, bytes.NewReader(q.text))
 			}
-			return newReader(ctx).readStream(io.MultiReader(append(rest, sp.rest())...), c.start, c.lines, values)
+			text := onePass(io.MultiReader(append(rest, sp.rest())...), proto.base+c.start)
+			return newReader(ctx).readStream(text, c.start, c.lines, values)
 		}
 		queue = queue[1:]
 		values += c.values

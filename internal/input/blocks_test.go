@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,6 +52,13 @@ func (l *callLog) Warn(src estate.Source, format string, args ...any) {
 // same error came back. It returns what the blocks read yielded.
 func readBothWays(t testing.TB, data []byte, size, line, flight int) (callLog, error) {
 	t.Helper()
+	return compareReads(t, data, size, line, flight, true)
+}
+
+// compareReads is readBothWays; unless exact is set, an error's message may
+// differ in what the decoder quotes from its own reads (see sameMessage).
+func compareReads(t testing.TB, data []byte, size, line, flight int, exact bool) (callLog, error) {
+	t.Helper()
 	var single, blocks callLog
 	readInBlocks = false
 	errSingle := Read(context.Background(), "in.json", bytes.NewReader(data), &single)
@@ -59,13 +67,15 @@ func readBothWays(t testing.TB, data []byte, size, line, flight int) (callLog, e
 	errBlocks := Read(context.Background(), "in.json", bytes.NewReader(data), &blocks)
 	restore()
 	where := fmt.Sprintf("blocks of %d bytes, lines up to %d, %d in flight", size, line, flight)
-	if fmt.Sprint(errSingle) != fmt.Sprint(errBlocks) || reflect.TypeOf(errSingle) != reflect.TypeOf(errBlocks) {
-		t.Fatalf("%s: error %v (%T), read in one pass %v (%T)", where, errBlocks, errBlocks, errSingle, errSingle)
-	}
 	var ps, pb *PositionError
-	if errors.As(errSingle, &ps) && errors.As(errBlocks, &pb) &&
-		(ps.File != pb.File || ps.Offset != pb.Offset || ps.Line != pb.Line || ps.Err.Error() != pb.Err.Error()) {
-		t.Fatalf("%s: error %+v, read in one pass %+v", where, *pb, *ps)
+	switch {
+	case errors.As(errSingle, &ps) && errors.As(errBlocks, &pb):
+		if ps.File != pb.File || ps.Offset != pb.Offset || ps.Line != pb.Line ||
+			exact && ps.Err.Error() != pb.Err.Error() || !sameMessage(ps.Err.Error(), pb.Err.Error()) {
+			t.Fatalf("%s: error %+v, read in one pass %+v", where, *pb, *ps)
+		}
+	case fmt.Sprint(errSingle) != fmt.Sprint(errBlocks) || reflect.TypeOf(errSingle) != reflect.TypeOf(errBlocks):
+		t.Fatalf("%s: error %v (%T), read in one pass %v (%T)", where, errBlocks, errBlocks, errSingle, errSingle)
 	}
 	for i := range max(len(single), len(blocks)) {
 		switch {
@@ -78,6 +88,24 @@ func readBothWays(t testing.TB, data []byte, size, line, flight int) (callLog, e
 		}
 	}
 	return blocks, errBlocks
+}
+
+// quotedCharacter is the character a syntax error quotes.
+var quotedCharacter = regexp.MustCompile(`invalid character '(?:[^'\\]|\\.)*'`)
+
+// sameMessage reports whether two syntax errors say the same but for what
+// the decoder quotes from its own reads: the member the error is in and the
+// character at it, which it shows by its first byte when a read ended inside
+// it. Where reads end differs when reading on from a block other than the
+// first (see onePass).
+func sameMessage(a, b string) bool {
+	strip := func(s string) string {
+		if i := strings.Index(s, ": "); strings.HasPrefix(s, "in /") && i >= 0 {
+			s = s[i+2:]
+		}
+		return quotedCharacter.ReplaceAllString(s, "invalid character ?")
+	}
+	return strip(a) == strip(b)
 }
 
 // blockSizes are the block sizes, longest lines and blocks in flight the
@@ -181,7 +209,8 @@ func TestBlocksReadAwkwardInputs(t *testing.T) {
 }
 
 // FuzzReadBlocks reads arbitrary bytes in one pass and in blocks of a fuzzed
-// size: the sink must see the same calls and the same error come back.
+// size: the sink must see the same calls and the same error come back (its
+// message but for what the decoder quotes from its own reads).
 func FuzzReadBlocks(f *testing.F) {
 	addSeeds(f, "*/*.json", "*/*.ndjson", "shapes/*/*.json")
 	f.Add([]byte("{\"id\": \"/subscriptions/s\"}\n[1,\n2]\n{\"id\": \"/subscriptions/t\"}"))
@@ -192,7 +221,7 @@ func FuzzReadBlocks(f *testing.F) {
 		}
 		// The first byte chooses the sizes.
 		size := 1 + int(data[0]&63)
-		readBothWays(t, data[1:], size, size*(1+int(data[0]>>6)), 1+int(data[0]>>6))
+		compareReads(t, data[1:], size, size*(1+int(data[0]>>6)), 1+int(data[0]>>6), false)
 	})
 }
 

@@ -26,9 +26,12 @@ const maxDepth = 256
 // (pages of {"value": [...]} collected into one array, and so on).
 const maxListDepth = 4
 
-// bufferPool keeps the 64 KiB input buffers between reads: a folder of many
-// small files should not allocate one per file.
-var bufferPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+// bufferSize is the size of the buffer input is read through.
+const bufferSize = 64 << 10
+
+// bufferPool keeps the input buffers between reads: a folder of many small
+// files should not allocate one per file.
+var bufferPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufferSize) }}
 
 // decodeOptions are the options of every decoder: Azure's JSON repeats
 // member names in other cases, and exports carry invalid UTF-8 now and then.

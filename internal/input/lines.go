@@ -3,7 +3,6 @@ package input
 import (
 	"bytes"
 	"io"
-	"unicode/utf8"
 )
 
 // lineCounter sits between the input and the JSON decoder and remembers where
@@ -28,9 +27,6 @@ type lineCounter struct {
 	head int     // nl[:head] are already counted in pass
 	pass int     // newlines before the last position asked for
 	last int64   // the last position asked for
-	// held is the start of a character cut by the last read, for the next.
-	held  [utf8.UTFMax]byte
-	nheld int
 }
 
 // reset makes c count the lines of text, which starts after lines newlines.
@@ -50,46 +46,8 @@ func (c *lineCounter) newlineFrom(off int64) int64 {
 
 var newline = []byte{'\n'}
 
-// cutRune returns the length of the incomplete UTF-8 sequence b ends with, or
-// 0 when b ends with a whole character (or with bytes that are no UTF-8).
-func cutRune(b []byte) int {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if utf8.FullRune(b[i:]) {
-				return 0
-			}
-			return len(b) - i
-		}
-	}
-	return 0
-}
-
-// Read reads from the input, never ending inside a UTF-8 sequence unless the
-// input ends there: the decoder quotes the character at a syntax error from
-// what it has read, and a character cut by a read would be quoted by its
-// first byte alone, so an error's message would depend on where reads ended
-// (and differ between reading in one pass and in blocks, which see whole
-// lines).
 func (c *lineCounter) Read(p []byte) (int, error) {
-	n := copy(p, c.held[:c.nheld])
-	c.nheld = copy(c.held[:], c.held[n:c.nheld])
-	var err error
-	for c.nheld == 0 && n < len(p) {
-		var m int
-		m, err = c.r.Read(p[n:])
-		n += m
-		if err != nil {
-			break
-		}
-		if k := cutRune(p[:n]); k > 0 && k < n {
-			c.nheld = copy(c.held[:], p[n-k:n])
-			n -= k
-			break
-		} else if k == 0 && n > 0 {
-			break
-		}
-		// Nothing read yet, or only the start of one character: read on.
-	}
+	n, err := c.r.Read(p)
 	b := p[:n]
 	for off := 0; ; {
 		i := bytes.IndexByte(b[off:], '\n')
