@@ -146,6 +146,7 @@ type fullReader struct {
 	first int
 }
 
+// Read fills p, or reads up to the end of the input.
 func (f *fullReader) Read(p []byte) (int, error) {
 	if f.first > 0 {
 		p = p[:min(len(p), f.first)]
@@ -283,6 +284,8 @@ type event struct {
 	warning  estate.Warning // when the others are nil
 }
 
+// Add, AddHeader, AddAudit and Warn record the calls (events is the Sink of
+// a block's reader).
 func (e *events) Add(r *estate.Resource)         { *e = append(*e, event{resource: r}) }
 func (e *events) AddHeader(h *estate.Header)     { *e = append(*e, event{header: h}) }
 func (e *events) AddAudit(a *estate.AuditRecord) { *e = append(*e, event{audit: a}) }
