@@ -35,7 +35,6 @@ type Resource struct {
 	TenantID  string
 	ManagedBy string
 	Tags      map[string]string
-	SKU       Object
 	Identity  *Identity
 	Props     Object // the "properties" object, member names lower-cased
 	Source    Source

@@ -91,10 +91,10 @@ func (rd *reader) addResource(it *item, parent string) {
 	r.TenantID = rd.str(it, "tenantid")
 	r.ManagedBy = rd.str(it, "managedby")
 	r.Props = rd.properties(it, r)
+	// No rule reads "sku"; it is decoded for the warnings it may hold, and
+	// not kept.
 	switch s := o["sku"].(type) {
-	case nil:
-	case estate.Object:
-		r.SKU = s
+	case nil, estate.Object:
 	default:
 		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}
