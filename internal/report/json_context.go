@@ -47,43 +47,26 @@ var (
 // context writes the report context at depth 1.
 func (e *jsonEncoder) context(c *Context) {
 	m := e.open(1)
-	if len(c.Resources) > 0 {
-		m.key("resources")
-		for i := range c.Resources {
-			e.element(i, 2)
-			e.contextResource(&c.Resources[i])
-			e.flushIfFull()
-		}
-		e.closeList(2)
-	}
-	if len(c.Keys) > 0 {
-		m.key("keys")
-		for i := range c.Keys {
-			e.element(i, 2)
-			e.contextKey(&c.Keys[i])
-			e.flushIfFull()
-		}
-		e.closeList(2)
-	}
-	if len(c.Vaults) > 0 {
-		m.key("vaults")
-		for i := range c.Vaults {
-			e.element(i, 2)
-			e.contextVault(&c.Vaults[i])
-			e.flushIfFull()
-		}
-		e.closeList(2)
-	}
-	if len(c.Chains) > 0 {
-		m.key("chains")
-		for i := range c.Chains {
-			e.element(i, 2)
-			e.contextChain(&c.Chains[i])
-			e.flushIfFull()
-		}
-		e.closeList(2)
-	}
+	contextList(e, &m, "resources", c.Resources, e.contextResource)
+	contextList(e, &m, "keys", c.Keys, e.contextKey)
+	contextList(e, &m, "vaults", c.Vaults, e.contextVault)
+	contextList(e, &m, "chains", c.Chains, e.contextChain)
 	m.close()
+}
+
+// contextList writes one list of the context, unless it is empty, writing
+// out what is buffered as it grows.
+func contextList[T any](e *jsonEncoder, m *members, name string, list []T, write func(*T)) {
+	if len(list) == 0 {
+		return
+	}
+	m.key(name)
+	for i := range list {
+		e.element(i, 2)
+		write(&list[i])
+		e.flushIfFull()
+	}
+	e.closeList(2)
 }
 
 // strOmitAt writes member f unless v is empty.
