@@ -50,14 +50,19 @@ func (o Object) Has(path string) bool {
 
 // Str returns the string at path; numbers and booleans are formatted, anything
 // else gives "".
-func (o Object) Str(path string) string {
-	switch v := o.Get(path).(type) {
+func (o Object) Str(path string) string { return Scalar(o.Get(path)) }
+
+// Scalar formats a decoded JSON value as Str does: a string as it is, a number
+// or boolean as text, anything else as "". Readers use it for values they
+// hold outside an Object.
+func Scalar(v any) string {
+	switch x := v.(type) {
 	case string:
-		return v
+		return x
 	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+		return strconv.FormatFloat(x, 'f', -1, 64)
 	case bool:
-		return strconv.FormatBool(v)
+		return strconv.FormatBool(x)
 	}
 	return ""
 }

@@ -21,10 +21,10 @@ import (
 // claims to be one.
 func isAudit(o estate.Object) bool {
 	// Every item is asked, so members are looked up directly, not by path.
-	if strings.EqualFold(strings.TrimSpace(scalar(o["category"])), "AuditEvent") {
+	if strings.EqualFold(strings.TrimSpace(estate.Scalar(o["category"])), "AuditEvent") {
 		return true
 	}
-	typ := scalar(o["type"])
+	typ := estate.Scalar(o["type"])
 	switch estate.Lower(typ) {
 	case "azurediagnostics", "azkvauditlogs":
 		return true

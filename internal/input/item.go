@@ -3,7 +3,6 @@ package input
 import (
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ func (rd *reader) handle(it *item, parent string) {
 	switch {
 	case isAudit(o):
 		rd.addAudit(it)
-	case scalar(o["id"]) != "" || scalar(o["resourceid"]) != "":
+	case estate.Scalar(o["id"]) != "" || estate.Scalar(o["resourceid"]) != "":
 		rd.addResource(it, parent)
 		return // children handled there, after their parent
 	case parent != "" && deriveID(it, parent):
@@ -286,7 +285,7 @@ func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 			switch v.(type) {
 			case nil, string, float64, bool:
 				if keep {
-					out[k] = scalar(v)
+					out[k] = estate.Scalar(v)
 				}
 			default:
 				bad = append(bad, k)
@@ -301,19 +300,6 @@ func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 		rd.warn(it.pos("tags"), "resource %s: \"tags\" is a JSON %s, not an object; ignored", id, typeName(t))
 		return nil
 	}
-}
-
-// scalar formats a string, number or boolean as estate.Object.Str does.
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
 }
 
 // present reports whether a value is there, as estate.Object.Has does: not

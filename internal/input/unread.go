@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
 // What readObject passes over. Most of a large estate is resources of types
@@ -107,7 +109,7 @@ func (rd *reader) readTags(it *item) (map[string]string, error) {
 		}
 		switch v.(type) {
 		case nil, string, float64, bool:
-			text[name] = scalar(v)
+			text[name] = estate.Scalar(v)
 			delete(it.badTags, name)
 		default:
 			if it.badTags == nil {
