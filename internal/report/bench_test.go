@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,9 +44,41 @@ func BenchmarkWriteJSON(b *testing.B) {
 }
 
 // BenchmarkResultEncoder encodes the results of the generated estate one by
-// one with a ResultEncoder, as a streaming scan spools them.
+// one with a ResultEncoder, as a streaming scan spools them: each result with
+// an evidence map of its own, or, in "shared", with the results of a rule
+// whose evidence is equal sharing one map, as rules hand them out.
 func BenchmarkResultEncoder(b *testing.B) {
 	_, rep := benchReport(b)
+	b.Run("own", func(b *testing.B) { benchResultEncoder(b, rep.Results) })
+	b.Run("shared", func(b *testing.B) { benchResultEncoder(b, shareEvidence(b, rep.Results)) })
+}
+
+// shareEvidence returns a copy of results in which the results of a rule
+// whose evidence encodes the same share one evidence map.
+func shareEvidence(b *testing.B, results []rules.Result) []rules.Result {
+	shared := slices.Clone(results)
+	seen := map[string]map[string]any{}
+	for i := range shared {
+		r := &shared[i]
+		if r.Evidence == nil {
+			continue
+		}
+		enc, err := json.Marshal(r.Evidence)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k := r.Rule + "\x00" + string(enc)
+		if m, ok := seen[k]; ok {
+			r.Evidence = m
+		} else {
+			seen[k] = r.Evidence
+		}
+	}
+	return shared
+}
+
+// benchResultEncoder times a ResultEncoder over results.
+func benchResultEncoder(b *testing.B, results []rules.Result) {
 	var (
 		enc ResultEncoder
 		buf []byte
@@ -54,15 +88,15 @@ func BenchmarkResultEncoder(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n = 0
-		for i := range rep.Results {
-			if buf, err = enc.Append(buf[:0], &rep.Results[i]); err != nil {
+		for i := range results {
+			if buf, err = enc.Append(buf[:0], &results[i]); err != nil {
 				b.Fatal(err)
 			}
 			n += int64(len(buf))
 		}
 	}
 	b.SetBytes(n)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(rep.Results)), "ns/result")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(results)), "ns/result")
 }
 
 // BenchmarkWriteJSONContext encodes a report with no results and the context

@@ -89,6 +89,9 @@ type ResultEncoder struct{ e jsonEncoder }
 // Append appends r to b as AppendJSONResult does.
 func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
 	re.e.b, re.e.err = b, nil
+	if re.e.evidenceCache == nil {
+		re.e.evidenceCache = &evidenceCache{}
+	}
 	re.e.result(r)
 	b, re.e.b = re.e.b, nil
 	return b, re.e.err
@@ -100,6 +103,9 @@ type jsonEncoder struct {
 	b     []byte
 	err   error
 	rules map[string]*ruleFragments // by rule id; see fragments
+	// evidenceCache, when not nil, holds the encodings of evidence
+	// maps seen before; see evidence.
+	evidenceCache *evidenceCache
 }
 
 // jsonChunk is the size of the encoder's buffer, and about that of the
@@ -108,7 +114,7 @@ type jsonEncoder struct {
 const jsonChunk = 1 << 20
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
-	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk)}
+	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk), evidenceCache: &evidenceCache{}}
 }
 
 func (e *jsonEncoder) flush() error {

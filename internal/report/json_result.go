@@ -59,7 +59,7 @@ func (e *jsonEncoder) result(r *rules.Result) {
 	e.b = appendJSONString(e.b, r.Message)
 	if len(r.Evidence) > 0 {
 		e.b = append(e.b, resultEvidence...)
-		e.value(r.Evidence, 3)
+		e.evidence(r.Evidence)
 	}
 	e.b = append(e.b, f.tail...)
 	if r.WaiverReason != "" {

@@ -361,3 +361,77 @@ func FuzzResultEncoder(f *testing.F) {
 		}
 	})
 }
+
+// TestEvidenceCache holds a ResultEncoder that has encoded an evidence map
+// before to the bytes encoding/json writes: for the same map seen a first,
+// second and third time, a fresh map equal to it, a map that cannot be
+// encoded, and one too large to keep.
+func TestEvidenceCache(t *testing.T) {
+	shared := map[string]any{"service": "Storage <account>", "tagKeys": []string{"a", "b"}, "n": 3,
+		"keys": []map[string]any{{"key": "k1", "enabled": true}}}
+	equal := map[string]any{"service": "Storage <account>", "tagKeys": []string{"a", "b"}, "n": 3,
+		"keys": []map[string]any{{"key": "k1", "enabled": true}}}
+	large := map[string]any{"big": strings.Repeat("x", evidenceBytes)}
+	nan := map[string]any{"nan": math.NaN()}
+	results := []rules.Result{
+		{Rule: "r", Resource: "/a", Evidence: shared},
+		{Rule: "r", Resource: "/b", Evidence: shared},
+		{Rule: "q", Resource: "/c", Evidence: shared},
+		{Rule: "r", Resource: "/d", Evidence: equal},
+		{Rule: "r", Resource: "/e", Evidence: large},
+		{Rule: "r", Resource: "/f", Evidence: large},
+		{Rule: "r", Resource: "/g", Evidence: large},
+		{Rule: "r", Resource: "/h", Evidence: nan},
+		{Rule: "r", Resource: "/i", Evidence: nan},
+		{Rule: "r", Resource: "/j", Evidence: nan},
+		{Rule: "r", Resource: "/k", Evidence: shared},
+	}
+	var enc ResultEncoder
+	for i := range results {
+		r := &results[i]
+		got, err := enc.Append([]byte("prefix"), r)
+		want, wantErr := json.MarshalIndent(r, "    ", "  ")
+		if wantErr != nil {
+			if err == nil {
+				t.Errorf("result %d: no error, want %v", i, wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("result %d: %v", i, err)
+		}
+		if !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Errorf("result %d: got\n%s\nwant prefix\n%s", i, got, want)
+		}
+	}
+	if c := enc.e.evidenceCache; c.bytes > evidenceBytes {
+		t.Errorf("cache holds %d bytes, more than %d", c.bytes, evidenceBytes)
+	}
+}
+
+// TestEvidenceCacheBounded encodes many maps, each twice, as large as the
+// cache keeps: the cache holds no more than its budget of bytes, and counts
+// them right.
+func TestEvidenceCacheBounded(t *testing.T) {
+	var enc ResultEncoder
+	value := strings.Repeat("v", 32<<10)
+	for i := range 1000 {
+		r := rules.Result{Rule: "r", Resource: "/x", Evidence: map[string]any{"i": i, "v": value}}
+		for range 2 {
+			if _, err := enc.Append(nil, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c := enc.e.evidenceCache
+	held, encoded := 0, 0
+	for i := range c.slots {
+		held += cap(c.slots[i].enc)
+		if c.slots[i].encoded {
+			encoded++
+		}
+	}
+	if held != c.bytes || held > evidenceBytes || encoded == 0 {
+		t.Errorf("cache counts %d bytes and holds %d in %d encodings; want them equal, at most %d, and some", c.bytes, held, encoded, evidenceBytes)
+	}
+}
