@@ -2,7 +2,6 @@ package rules
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
@@ -22,18 +21,32 @@ var cmkClassified = &Rule{
 		"Azure Policy's \"Require a tag and its value\" can keep new resources tagged.",
 	Frameworks: []string{"MCSB DP-5", "HIPAA 164.308(a)(1)(ii)(A)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		ev := Ev("service", w.Service.Name, "tagKeys", env.Policy.Classification.TagKeys)
+		tagKeys := env.Policy.Classification.TagKeys
+		ev := env.evidence.start().str("service", w.Service.Name).strs("tagKeys", tagKeys)
 		c := classify(env, w.Resource)
+		msg := env.messages.start()
 		switch {
 		case !c.TagsKnown:
-			return said(Unknown, ev, "only a child of "+w.Name+" is in the snapshot, so its tags cannot be read")
+			return Outcome{Status: Unknown, Evidence: ev.done(),
+				Message: "only a child of " + w.Name + " is in the snapshot, so its tags cannot be read"}
 		case c.Tagged:
-			ev = append(ev, "tag", c.Tag, "classification", c.Value)
-			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+" by tag "+c.Tag)
+			ev.str("tag", c.Tag).str("classification", c.Value)
+			msg = strconv.AppendQuote(append(msg, "classified "...), c.Value)
+			msg = append(append(msg, " by tag "...), c.Tag...)
+			return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
 		case c.Empty:
-			ev = append(ev, "tag", c.Tag)
-			return said(Fail, ev, "classification tag "+c.Tag+" is present but empty")
+			ev.str("tag", c.Tag)
+			msg = append(append(append(msg, "classification tag "...), c.Tag...), " is present but empty"...)
+			return Outcome{Status: Fail, Message: env.messages.intern(msg), Evidence: ev.done()}
 		}
-		return said(Fail, ev, "no classification tag (expected one of "+strings.Join(env.Policy.Classification.TagKeys, ", ")+")")
+		msg = append(msg, "no classification tag (expected one of "...)
+		for i, k := range tagKeys {
+			if i > 0 {
+				msg = append(msg, ", "...)
+			}
+			msg = append(msg, k...)
+		}
+		msg = append(msg, ')')
+		return Outcome{Status: Fail, Message: env.messages.intern(msg), Evidence: ev.done()}
 	},
 }

@@ -22,7 +22,7 @@ var cmkKeyRecoverable = &Rule{
 		"properties.enablePurgeProtection: true. Purge protection cannot be turned off again.",
 	Frameworks: []string{"MCSB DP-8", "CIS Azure 2.0 8.5", "PCI-DSS 3.6.1", "PCI-DSS 3.7.3",
 		"HIPAA 164.308(a)(7)(i)", "HIPAA 164.308(a)(7)(ii)(A)", "HIPAA 164.312(a)(2)(ii)", "HIPAA 164.312(c)(1)"},
-	Workload: func(_ *Env, w *estate.Workload) Outcome { return judgeRefs(w, keyRecoverable) },
+	Workload: func(env *Env, w *estate.Workload) Outcome { return judgeRefs(env, w, keyRecoverable) },
 }
 
 // keyRecoverable judges one key reference for cmk-key-recoverable.

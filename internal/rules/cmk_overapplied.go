@@ -24,25 +24,37 @@ var cmkOverapplied = &Rule{
 	Frameworks: []string{"MCSB DP-5"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
-		ev := append(make([]any, 0, 8+2*len(w.Evidence)), // with room for the evidence below and one more pair
-			"service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(c.Value, c.Tagged))
-		for k, v := range w.Evidence {
-			ev = append(ev, k, v)
-		}
+		ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
+			str("classification", classificationLabel(c.Value, c.Tagged)).strMap(w.Evidence)
+		// classified appends `classified "<value>"` to the message.
+		msg := env.messages.start()
+		classified := func() { msg = strconv.AppendQuote(append(msg, "classified "...), c.Value) }
+		st := Pass
 		switch {
 		case !c.TagsKnown && w.CMK == estate.CMKCustomer:
-			return said(Unknown, ev, w.Name+" uses a customer-managed key, but only a child of it is in the snapshot, so its classification cannot be read")
+			return Outcome{Status: Unknown, Evidence: ev.done(),
+				Message: w.Name + " uses a customer-managed key, but only a child of it is in the snapshot, so its classification cannot be read"}
 		case !c.TagsKnown:
-			return said(Pass, ev, w.Name+" does not use a customer-managed key")
+			return Outcome{Status: Pass, Evidence: ev.done(), Message: w.Name + " does not use a customer-managed key"}
 		case !c.Tagged:
-			return said(Pass, ev, "unclassified; cmk-classified asks for a classification tag")
+			msg = append(msg, "unclassified; cmk-classified asks for a classification tag"...)
 		case c.Sensitive:
-			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+", which calls for a customer-managed key")
+			classified()
+			msg = append(msg, ", which calls for a customer-managed key"...)
 		case w.CMK == estate.CMKPlatform:
-			return said(Pass, ev, "classified "+strconv.Quote(c.Value)+" and encrypted with platform-managed keys")
+			classified()
+			msg = append(msg, " and encrypted with platform-managed keys"...)
 		case w.CMK == estate.CMKUnknown:
-			return said(Unknown, ev, "classified "+strconv.Quote(c.Value)+", but the snapshot does not show how "+w.Name+" is encrypted ("+evidenceText(w.Evidence)+")")
+			classified()
+			msg = append(append(append(msg, ", but the snapshot does not show how "...), w.Name...), " is encrypted ("...)
+			msg = append(appendEvidenceText(msg, w.Evidence), ')')
+			return Outcome{Status: Unknown, Message: string(msg), Evidence: ev.done()} // names w: not worth keeping
+		default:
+			st = Fail
+			classified()
+			msg = append(msg, " (not sensitive) but encrypted with a customer-managed key ("...)
+			msg = append(appendEvidenceText(msg, w.Evidence), ')')
 		}
-		return said(Fail, ev, "classified "+strconv.Quote(c.Value)+" (not sensitive) but encrypted with a customer-managed key ("+evidenceText(w.Evidence)+")")
+		return Outcome{Status: st, Message: env.messages.intern(msg), Evidence: ev.done()}
 	},
 }

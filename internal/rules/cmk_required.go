@@ -21,23 +21,29 @@ var cmkRequired = &Rule{
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
 		value, classified, sensitive := c.Value, c.Tagged, c.Sensitive
-		ev := append(make([]any, 0, 8+2*len(w.Evidence)), // with room for the evidence below and one more pair
-			"service", w.Service.Name, "encryption", w.CMK.String(), "classification", classificationLabel(value, classified))
-		for k, v := range w.Evidence {
-			ev = append(ev, k, v)
-		}
+		ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
+			str("classification", classificationLabel(value, classified)).strMap(w.Evidence)
+		msg := env.messages.start()
 		switch {
 		case !sensitive:
-			return said(Pass, ev, "classified "+strconv.Quote(value)+", which does not require a customer-managed key")
+			msg = strconv.AppendQuote(append(msg, "classified "...), value)
+			msg = append(msg, ", which does not require a customer-managed key"...)
+			return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
 		case w.CMK == estate.CMKCustomer:
-			return said(Pass, ev, w.Service.Name+" uses a customer-managed key")
+			msg = append(append(msg, w.Service.Name...), " uses a customer-managed key"...)
+			return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
 		case w.CMK == estate.CMKUnknown:
-			return said(Unknown, ev, "the snapshot does not show how "+w.Name+" is encrypted ("+evidenceText(w.Evidence)+")")
+			return Outcome{Status: Unknown, Evidence: ev.done(),
+				Message: "the snapshot does not show how " + w.Name + " is encrypted (" + evidenceText(w.Evidence) + ")"}
 		}
-		ev = append(ev, "enable", w.Service.Enable)
+		ev.str("enable", w.Service.Enable)
 		if classified {
-			return said(Fail, ev, "classified "+strconv.Quote(value)+" but encrypted with platform-managed keys ("+evidenceText(w.Evidence)+")")
+			msg = strconv.AppendQuote(append(msg, "classified "...), value)
+			msg = append(msg, " but encrypted with platform-managed keys ("...)
+		} else {
+			msg = append(msg, "unclassified (treated as sensitive) and encrypted with platform-managed keys ("...)
 		}
-		return said(Fail, ev, "unclassified (treated as sensitive) and encrypted with platform-managed keys ("+evidenceText(w.Evidence)+")")
+		msg = append(appendEvidenceText(msg, w.Evidence), ')')
+		return Outcome{Status: Fail, Message: env.messages.intern(msg), Evidence: ev.done()}
 	},
 }

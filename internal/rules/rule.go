@@ -116,6 +116,12 @@ type Env struct {
 		r *estate.Resource
 		c classification
 	}
+	// evidence and messages hand out again the evidence maps and messages
+	// this Env's outcomes repeat; refMaps is a buffer for judgeRefs. Like
+	// access they are this Env's own, and fork starts them empty.
+	evidence evidence
+	messages messages
+	refMaps  []map[string]any
 }
 
 // indexes hold what rules look up across the estate for each subject, built

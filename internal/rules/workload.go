@@ -28,17 +28,23 @@ func classificationLabel(value string, classified bool) string {
 }
 
 // evidenceText renders a workload's encryption evidence as "k=v, k=v" in a stable order.
-func evidenceText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
+func evidenceText(m map[string]string) string { return string(appendEvidenceText(nil, m)) }
+
+// appendEvidenceText appends evidenceText(m) to b.
+func appendEvidenceText(b []byte, m map[string]string) []byte {
+	var room [8]string
+	keys := room[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(append(append(b, k...), '='), m[k]...)
 	}
-	return strings.Join(parts, ", ")
+	return b
 }
 
 // classification is what a workload's tags say about its data.
@@ -170,7 +176,7 @@ func statusRank(s Status) int {
 // evidence lists every reference with its own verdict. A workload that names no
 // key is not applicable, unless it says it uses a customer-managed key: then
 // the key cannot be judged and the outcome is unknown.
-func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
+func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
 	if len(w.KeyRefs) == 0 {
 		if w.CMK == estate.CMKCustomer {
 			return Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
@@ -179,40 +185,40 @@ func judgeRefs(w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcom
 		return NotApplicable
 	}
 	worst := Pass
-	verdicts := make([]refVerdict, len(w.KeyRefs))
-	keys := make([]map[string]any, len(w.KeyRefs))
-	for i, ref := range w.KeyRefs {
+	var room [2]refVerdict
+	verdicts := room[:0]
+	keys := env.refMaps[:0]
+	for _, ref := range w.KeyRefs {
 		v := judge(ref)
-		verdicts[i] = v
+		verdicts = append(verdicts, v)
 		if statusRank(v.Status) > statusRank(worst) {
 			worst = v.Status
 		}
-		k := make(map[string]any, 5+len(v.Evidence)/2)
-		k["reference"], k["field"], k["status"], k["reason"] = refLabel(ref), ref.Field, string(v.Status), v.Reason
+		k := env.evidence.start().str("reference", refLabel(ref)).str("field", ref.Field).
+			str("status", string(v.Status)).str("reason", v.Reason)
 		if len(ref.Via) > 0 {
-			k["via"] = ref.Via
+			k.strs("via", ref.Via)
 		}
-		for j := 0; j+1 < len(v.Evidence); j += 2 {
-			k[evidenceKey(v.Evidence[j])] = v.Evidence[j+1]
-		}
-		keys[i] = k
+		keys = append(keys, k.kv(v.Evidence).done())
 	}
-	ev := Ev("service", w.Service.Name, "encryption", w.CMK.String(), "keys", keys)
+	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).maps("keys", keys).done()
+	clear(keys)
+	env.refMaps = keys[:0]
+	if len(verdicts) == 1 {
+		return Outcome{Status: worst, Message: verdicts[0].Reason, Evidence: ev}
+	}
 	var reasons []string
 	for _, v := range verdicts {
 		if v.Status == worst && !slices.Contains(reasons, v.Reason) {
 			reasons = append(reasons, v.Reason)
 		}
 	}
-	msg := strings.Join(reasons, "; ")
-	if n := len(w.KeyRefs); n > 1 {
-		count := 0
-		for _, v := range verdicts {
-			if v.Status == worst {
-				count++
-			}
+	count := 0
+	for _, v := range verdicts {
+		if v.Status == worst {
+			count++
 		}
-		msg = fmt.Sprintf("%d of %d key references: %s", count, n, msg)
 	}
-	return outcome(worst, ev, "%s", []any{msg})
+	msg := fmt.Sprintf("%d of %d key references: %s", count, len(verdicts), strings.Join(reasons, "; "))
+	return Outcome{Status: worst, Message: msg, Evidence: ev}
 }

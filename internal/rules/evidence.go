@@ -1,0 +1,387 @@
+package rules
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+)
+
+// evidence makes the evidence maps of an Env's outcomes, and hands out a map
+// it made before when the new one would be equal to it. Across an estate most
+// results repeat their evidence (a service and its classification, a key that
+// many disks reach through one encryption set), and every map that is not
+// made is memory the garbage collector neither marks nor frees. The maps it
+// hands out are shared by results, so nothing may change them; sinks only
+// read evidence.
+//
+// A map is described pair by pair (str, num, strs, maps, val, kv, strMap),
+// then made by done. The pairs are hashed as they are described, without
+// boxing them into interfaces, and looked up in a table of the maps made
+// last: one slot per hash, so the table never holds more than evidenceSlots
+// maps. A value of a type the table cannot compare is boxed into a new map
+// that is not kept. An evidence serves one goroutine, as its Env does.
+type evidence struct {
+	seed  maphash.Seed
+	slots []evSlot
+	pairs []evPair
+	hash  uint64
+	odd   bool // a value the table cannot compare: make a map and keep none
+}
+
+// evidenceSlots bounds the maps an evidence keeps (a power of two).
+const evidenceSlots = 1 << 13
+
+// evSlot is a map made before, with the hash of its pairs.
+type evSlot struct {
+	hash uint64
+	m    map[string]any
+}
+
+// evKind says which field of an evPair holds its value.
+type evKind uint8
+
+const (
+	evString  evKind = iota // s
+	evInt                   // i
+	evStrings               // ss
+	evMaps                  // ms
+	evOther                 // a
+)
+
+// evPair is one key and value of the map being described. Strings and the
+// slices rules list are kept as they are, so that describing a map that is
+// found in the table boxes nothing.
+type evPair struct {
+	key  string
+	kind evKind
+	s    string
+	i    int
+	ss   []string
+	ms   []map[string]any
+	a    any
+}
+
+// start begins describing a map, forgetting the pairs of the last one.
+func (e *evidence) start() *evidence {
+	if e.slots == nil {
+		e.seed = maphash.MakeSeed()
+		e.slots = make([]evSlot, evidenceSlots)
+	}
+	clear(e.pairs) // let go of the last map's values
+	e.pairs, e.hash, e.odd = e.pairs[:0], 0, false
+	return e
+}
+
+// add appends a pair whose value hashes to vh.
+func (e *evidence) add(p evPair, vh uint64) *evidence {
+	e.pairs = append(e.pairs, p)
+	// Pairs are summed, so their order does not matter: a map has none.
+	e.hash += mix(maphash.String(e.seed, p.key), vh)
+	return e
+}
+
+// str adds a string value.
+func (e *evidence) str(k, v string) *evidence {
+	return e.add(evPair{key: k, kind: evString, s: v}, maphash.String(e.seed, v))
+}
+
+// num adds an int value.
+func (e *evidence) num(k string, v int) *evidence {
+	return e.add(evPair{key: k, kind: evInt, i: v}, hashInt(v))
+}
+
+// strs adds a list of strings. The map made holds a copy of it, so v may be
+// a buffer the caller reuses.
+func (e *evidence) strs(k string, v []string) *evidence {
+	return e.add(evPair{key: k, kind: evStrings, ss: v}, e.hashStrings(v))
+}
+
+// maps adds a list of maps. The map made holds a copy of the list (not of
+// the maps), so v may be a buffer the caller reuses.
+func (e *evidence) maps(k string, v []map[string]any) *evidence {
+	h, ok := e.hashMaps(v)
+	e.odd = e.odd || !ok
+	return e.add(evPair{key: k, kind: evMaps, ms: v}, h)
+}
+
+// val adds a value of any type.
+func (e *evidence) val(k string, v any) *evidence {
+	switch v := v.(type) {
+	case string:
+		return e.str(k, v)
+	case []string:
+		return e.strs(k, v)
+	case []map[string]any:
+		return e.maps(k, v)
+	case int:
+		return e.num(k, v)
+	}
+	h, ok := e.hashAny(v)
+	e.odd = e.odd || !ok
+	return e.add(evPair{key: k, kind: evOther, a: v}, h)
+}
+
+// kv adds key, value pairs as Ev lists them.
+func (e *evidence) kv(kv []any) *evidence {
+	for i := 0; i+1 < len(kv); i += 2 {
+		e.val(evidenceKey(kv[i]), kv[i+1])
+	}
+	return e
+}
+
+// strMap adds every entry of m as a string value.
+func (e *evidence) strMap(m map[string]string) *evidence {
+	for k, v := range m {
+		e.str(k, v)
+	}
+	return e
+}
+
+// done returns the map the pairs describe: one made before when it is equal,
+// else a new one.
+func (e *evidence) done() map[string]any {
+	if len(e.pairs) == 0 {
+		return nil
+	}
+	if e.odd || e.repeatsKey() {
+		return e.build()
+	}
+	h := e.hash
+	slot := &e.slots[fold(h)&(evidenceSlots-1)]
+	if slot.m != nil && slot.hash == h && e.equal(slot.m) {
+		return slot.m
+	}
+	m := e.build()
+	slot.hash, slot.m = h, m
+	return m
+}
+
+// repeatsKey reports whether two pairs have the same key. The later one
+// wins in the map, which the table's comparison does not allow for.
+func (e *evidence) repeatsKey() bool {
+	for i := 1; i < len(e.pairs); i++ {
+		for j := range i {
+			if e.pairs[i].key == e.pairs[j].key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// build makes a new map of the pairs.
+func (e *evidence) build() map[string]any {
+	m := make(map[string]any, len(e.pairs))
+	for i := range e.pairs {
+		p := &e.pairs[i]
+		switch p.kind {
+		case evString:
+			m[p.key] = p.s
+		case evInt:
+			m[p.key] = p.i
+		case evStrings:
+			m[p.key] = clone(p.ss)
+		case evMaps:
+			m[p.key] = clone(p.ms)
+		default:
+			m[p.key] = p.a
+		}
+	}
+	return m
+}
+
+// clone copies a list, keeping an empty list apart from a missing one:
+// JSON writes them as [] and null.
+func clone[E any](s []E) []E {
+	if s == nil {
+		return nil
+	}
+	return append(make([]E, 0, len(s)), s...)
+}
+
+// equal reports whether m holds exactly the pairs, which have distinct keys.
+func (e *evidence) equal(m map[string]any) bool {
+	if len(m) != len(e.pairs) {
+		return false
+	}
+	for i := range e.pairs {
+		p := &e.pairs[i]
+		v, ok := m[p.key]
+		if !ok {
+			return false
+		}
+		switch p.kind {
+		case evString:
+			if s, ok := v.(string); !ok || s != p.s {
+				return false
+			}
+		case evInt:
+			if n, ok := v.(int); !ok || n != p.i {
+				return false
+			}
+		case evStrings:
+			if !equalAny(p.ss, v) {
+				return false
+			}
+		case evMaps:
+			if !equalAny(p.ms, v) {
+				return false
+			}
+		default:
+			if !equalAny(p.a, v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// equalAny reports whether two evidence values are equal and of the same
+// type, for the types hashAny hashes; values of other types are never equal.
+func equalAny(a, b any) bool {
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	case int:
+		b, ok := b.(int)
+		return ok && a == b
+	case float64:
+		b, ok := b.(float64)
+		return ok && math.Float64bits(a) == math.Float64bits(b)
+	case []string:
+		b, ok := b.([]string)
+		return ok && (a == nil) == (b == nil) && slices.Equal(a, b)
+	case map[string]string:
+		b, ok := b.(map[string]string)
+		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
+			return false
+		}
+		for k, va := range a {
+			if vb, ok := b[k]; !ok || va != vb {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		b, ok := b.(map[string]any)
+		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
+			return false
+		}
+		for k, va := range a {
+			if vb, ok := b[k]; !ok || !equalAny(va, vb) {
+				return false
+			}
+		}
+		return true
+	case []map[string]any:
+		b, ok := b.([]map[string]any)
+		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if !equalAny(a[i], b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// hashAny hashes an evidence value of a type equalAny compares; ok is false
+// for any other type.
+func (e *evidence) hashAny(v any) (h uint64, ok bool) {
+	switch v := v.(type) {
+	case string:
+		return maphash.String(e.seed, v), true
+	case bool:
+		if v {
+			return 0x5bd1e995, true
+		}
+		return 0x1b873593, true
+	case int:
+		return hashInt(v), true
+	case float64:
+		return fold(math.Float64bits(v) ^ 0x3c6ef372fe94f82b), true
+	case []string:
+		return e.hashStrings(v), true
+	case map[string]string:
+		h = uint64(len(v)) + 0x6a09e667f3bcc908
+		if v == nil {
+			h = 0x510e527fade682d1
+		}
+		for k, s := range v {
+			h += mix(maphash.String(e.seed, k), maphash.String(e.seed, s))
+		}
+		return h, true
+	case map[string]any:
+		return e.hashMap(v)
+	case []map[string]any:
+		return e.hashMaps(v)
+	}
+	return 0, false
+}
+
+// hashInt hashes an int.
+func hashInt(v int) uint64 { return fold(uint64(v) ^ 0x2545f4914f6cdd1d) }
+
+// hashStrings hashes a list of strings, a missing list apart from an empty one.
+func (e *evidence) hashStrings(v []string) uint64 {
+	if v == nil {
+		return 0x9b05688c2b3e6c1f
+	}
+	h := uint64(0xbb67ae8584caa73b)
+	for _, s := range v {
+		h = (h ^ maphash.String(e.seed, s)) * 0x100000001b3
+	}
+	return h
+}
+
+// hashMap hashes a map, whatever the order its entries are visited in.
+func (e *evidence) hashMap(m map[string]any) (uint64, bool) {
+	if m == nil {
+		return 0x1f83d9abfb41bd6b, true
+	}
+	h := uint64(0x3c6ef372fe94f82b)
+	for k, v := range m {
+		vh, ok := e.hashAny(v)
+		if !ok {
+			return 0, false
+		}
+		h += mix(maphash.String(e.seed, k), vh)
+	}
+	return h, true
+}
+
+// hashMaps hashes a list of maps.
+func (e *evidence) hashMaps(v []map[string]any) (uint64, bool) {
+	if v == nil {
+		return 0x5be0cd19137e2179, true
+	}
+	h := uint64(0xa54ff53a5f1d36f1)
+	for _, m := range v {
+		mh, ok := e.hashMap(m)
+		if !ok {
+			return 0, false
+		}
+		h = (h ^ fold(mh)) * 0x100000001b3
+	}
+	return h, true
+}
+
+// mix combines the hashes of a key and its value into the hash of the pair.
+func mix(k, v uint64) uint64 { return fold(k ^ (v * 0x9e3779b97f4a7c15)) }
+
+// fold scrambles the bits of a hash, so that sums of hashes spread too.
+func fold(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}

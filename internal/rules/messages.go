@@ -1,0 +1,39 @@
+package rules
+
+// messages interns the messages an Env's outcomes repeat: across an estate
+// most of them are repeated verbatim ("classified \"Confidential\" by tag
+// dataClassification"), and a message found again costs no allocation. A
+// rule writes the message into the buffer start returns and passes it to
+// intern. At most maxMessages are remembered; past that the Env forgets
+// them all and starts again, since the ones asked again come close
+// together (one resource group's resources are judged one after the other).
+// A messages serves one goroutine, as its Env does.
+type messages struct {
+	buf  []byte
+	seen map[string]string
+}
+
+// maxMessages bounds the messages an Env remembers.
+const maxMessages = 4096
+
+// start returns the buffer to write a message into, emptied.
+func (t *messages) start() []byte { return t.buf[:0] }
+
+// intern returns the message written in b, as a string made before when
+// there is one. b is the buffer start returned, perhaps grown: it is kept
+// for the next message.
+func (t *messages) intern(b []byte) string {
+	t.buf = b[:0]
+	if s, ok := t.seen[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if t.seen == nil {
+		t.seen = make(map[string]string)
+	}
+	if len(t.seen) >= maxMessages {
+		clear(t.seen)
+	}
+	t.seen[s] = s
+	return s
+}
