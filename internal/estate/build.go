@@ -46,11 +46,10 @@ func Relevant(typ string) bool {
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
 	resources  []*Resource
-	keys       []string   // keys[i] is resources[i].Key(), made once
 	prepared   []prepared // prepared[i] is what Add read off resources[i]
 	evidence   map[string]map[string]string
 	tags       tagSets
-	byID       map[string]int
+	byID       idIndex           // positions in resources
 	principals map[string]string // managed identity object id → resource id, from every resource read
 	header     *Header
 	audit      []*AuditRecord
@@ -61,7 +60,7 @@ type Builder struct {
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{byID: map[string]int{}, principals: map[string]string{}} }
+func NewBuilder() *Builder { return &Builder{byID: newIDIndex(0), principals: map[string]string{}} }
 
 // Add adds a resource. Resources of types no rule reads are only counted,
 // after their managed identities are noted (a VM's identity holding key
@@ -75,10 +74,8 @@ func (b *Builder) Add(r *Resource) {
 		b.stats.Skipped++
 		return
 	}
-	r.key = Lower(r.ID)
 	r.Tags = b.tags.share(r.Tags)
-	k := r.key
-	if i, ok := b.byID[k]; ok {
+	if i := b.byID.find(b.resources, r.ID); i >= 0 {
 		if b.duplicates++; b.firstDup == "" {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
@@ -86,9 +83,8 @@ func (b *Builder) Add(r *Resource) {
 		b.prepared[i] = b.prepare(r)
 		return
 	}
-	b.byID[k] = len(b.resources)
+	b.byID.add(r.ID, len(b.resources))
 	b.resources = append(b.resources, r)
-	b.keys = append(b.keys, k)
 	b.prepared = append(b.prepared, b.prepare(r))
 }
 
@@ -248,15 +244,12 @@ func (b *Builder) Warn(src Source, format string, args ...any) {
 func (b *Builder) Build() *Estate {
 	e := &Estate{
 		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
-		byID: make(map[string]*Resource, len(b.resources)), vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
+		all: slices.Clone(b.resources), byID: b.byID.clone(), vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
 		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
 		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: b.principals,
 	}
 	if b.duplicates > 0 {
 		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
-	}
-	for i, r := range b.resources {
-		e.byID[b.keys[i]] = r
 	}
 	placeholders := e.addPlaceholders(b.resources)
 	var keys, diags, subs, topics []*Resource
@@ -362,13 +355,13 @@ func (e *Estate) addPlaceholders(list []*Resource) []*Resource {
 			continue
 		}
 		id, ok := ParseID(r.ID)
-		if !ok || id.Parent == "" || e.byID[Lower(id.Parent)] != nil {
+		if !ok || id.Parent == "" || e.lookup(id.Parent) != nil {
 			continue
 		}
 		pid, _ := ParseID(id.Parent)
-		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true,
-			key: Lower(id.Parent)}
-		e.byID[p.Key()] = p
+		p := &Resource{ID: id.Parent, Type: parentType, Name: pid.Name, Props: Object{}, Source: r.Source, Placeholder: true}
+		e.byID.add(p.ID, len(e.all))
+		e.all = append(e.all, p)
 		out = append(out, p)
 	}
 	return out
@@ -377,11 +370,19 @@ func (e *Estate) addPlaceholders(list []*Resource) []*Resource {
 // Child implements Lookup: the first resource of type typ whose parent is parent.
 func (e *Estate) Child(parent *Resource, typ string) *Resource {
 	// The only children the table asks for are singletons named "current".
-	return e.byID[Lower(parent.ID+"/"+typ[strings.LastIndexByte(typ, '/')+1:]+"/current")]
+	return e.lookup(parent.ID + "/" + typ[strings.LastIndexByte(typ, '/')+1:] + "/current")
 }
 
 // Resource returns the resource with that id, or nil.
-func (e *Estate) Resource(id string) *Resource { return e.byID[Lower(strings.TrimRight(id, "/"))] }
+func (e *Estate) Resource(id string) *Resource { return e.lookup(strings.TrimRight(id, "/")) }
+
+// lookup returns the resource whose id is id as SameID compares, or nil.
+func (e *Estate) lookup(id string) *Resource {
+	if i := e.byID.find(e.all, id); i >= 0 {
+		return e.all[i]
+	}
+	return nil
+}
 
 // VaultByID returns the vault or HSM with that ARM id, or nil.
 func (e *Estate) VaultByID(id string) *Vault { return e.vaultByID[Lower(strings.TrimRight(id, "/"))] }

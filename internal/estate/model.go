@@ -28,7 +28,8 @@ type Estate struct {
 	// Warnings about input that was read but could not be used fully.
 	Warnings []Warning
 
-	byID          map[string]*Resource
+	all           []*Resource       // every resource kept, placeholders last
+	byID          idIndex           // positions in all
 	vaultByName   map[string]*Vault // "kv:NAME" or "hsm:NAME"
 	vaultByID     map[string]*Vault
 	uaiByID       map[string]*Resource

@@ -42,19 +42,11 @@ type Resource struct {
 	// Placeholder marks a resource known only from a child's id (a SQL server
 	// whose encryptionProtector is in the snapshot but which is not itself).
 	Placeholder bool
-
-	// key is Lower(ID), made once by Builder.Add: matching asks for it many
-	// times, and each lower-case copy of a large estate's ids costs memory.
-	key string
 }
 
-// Key returns the lower-cased id, the resource's identity for matching.
-func (r *Resource) Key() string {
-	if r.key != "" {
-		return r.key
-	}
-	return Lower(r.ID)
-}
+// Key returns the lower-cased id, the resource's identity for matching. It
+// makes a copy each time: when only comparing, CompareIDs and SameID do not.
+func (r *Resource) Key() string { return Lower(r.ID) }
 
 // Subscription returns the lower-case subscription id of the resource.
 func (r *Resource) Subscription() string {

@@ -1,0 +1,84 @@
+package estate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// idPairs are ids that differ in case, length and non-ASCII letters whose
+// lower-case forms differ in length (K, the Kelvin sign, lower-cases to k).
+var idPairs = []string{
+	"", "/", "/a", "/A", "/a/", "/ab", "/aB", "/B", "/b", "/[", "/_", "/`", "/Z", "/z",
+	"/subscriptions/S1/resourceGroups/RG/providers/Microsoft.Sql/servers/X",
+	"/subscriptions/s1/resourcegroups/rg/providers/microsoft.sql/servers/x",
+	"/subscriptions/s1/resourcegroups/rg/providers/microsoft.sql/servers/x/encryptionProtector/current",
+	"/x/\u212a", "/x/k", "/x/K", "/x/\u212aa", "/x/ka", "/x/Ä", "/x/ä", "/x/äb", "/x/\xff", "/x/\xffa", "/x/\uFFFD",
+	"/x/İ", "/x/i̇", "/x/ſ", "/x/s",
+}
+
+func TestCompareIDs(t *testing.T) {
+	for _, a := range idPairs {
+		for _, b := range idPairs {
+			want := strings.Compare(Lower(a), Lower(b))
+			if got := CompareIDs(a, b); got != want {
+				t.Errorf("CompareIDs(%q, %q) = %d, want %d", a, b, got, want)
+			}
+			if got := SameID(a, b); got != (want == 0) {
+				t.Errorf("SameID(%q, %q) = %v, want %v", a, b, got, want == 0)
+			}
+		}
+	}
+}
+
+func FuzzCompareIDs(f *testing.F) {
+	for i, a := range idPairs {
+		f.Add(a, idPairs[(i+1)%len(idPairs)])
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		want := strings.Compare(Lower(a), Lower(b))
+		if got := CompareIDs(a, b); got != want {
+			t.Errorf("CompareIDs(%q, %q) = %d, want %d", a, b, got, want)
+		}
+		x := newIDIndex(0)
+		if x.hash(a) != x.hash(Lower(a)) {
+			t.Errorf("hash(%q) differs from the hash of its lower-case form", a)
+		}
+	})
+}
+
+func TestIDIndex(t *testing.T) {
+	var list []*Resource
+	for i := range 300 {
+		id := fmt.Sprintf("/subscriptions/S/resourceGroups/RG-%d/providers/P.Q/r/N%d\u212a", i%7, i)
+		list = append(list, &Resource{ID: id})
+	}
+	// Two ids whose hashes collide: the second is found down the chain.
+	z := newIDIndex(0)
+	h := z.hash(list[1].ID)
+	z.first[h] = 0
+	z.more = map[uint64][]int{h: {1}}
+	if c := z.clone(); c.find(list, strings.ToUpper(list[1].ID)) != 1 {
+		t.Errorf("colliding id: find = %d, want 1", c.find(list, strings.ToUpper(list[1].ID)))
+	}
+	y := newIDIndex(0)
+	for i, r := range list {
+		y.add(r.ID, i)
+	}
+	tests := []struct {
+		id   string
+		want int
+	}{
+		{list[5].ID, 5},
+		{strings.ToUpper(list[5].ID), 5},
+		{Lower(list[299].ID), 299},
+		{list[5].ID + "/", -1},
+		{"/subscriptions/s/resourcegroups/rg-0/providers/p.q/r/n0", -1},
+		{"", -1},
+	}
+	for _, tt := range tests {
+		if got := y.find(list, tt.id); got != tt.want {
+			t.Errorf("find(%q) = %d, want %d", tt.id, got, tt.want)
+		}
+	}
+}
