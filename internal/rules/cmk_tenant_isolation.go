@@ -3,7 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
@@ -25,7 +25,8 @@ var cmkTenantIsolation = &Rule{
 		"the tag is wrong, correct it (az tag update --resource-id <resource-id> --operation Merge --tags tenant=<tenant>).",
 	Frameworks: []string{"MCSB DP-6", "PCI-DSS 3.6.1", "HIPAA 164.312(a)(1)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		var refs []*estate.KeyRef
+		var room [2]*estate.KeyRef
+		refs := room[:0]
 		for _, ref := range w.KeyRefs {
 			if sharable(ref) {
 				refs = append(refs, ref)
@@ -36,41 +37,88 @@ var cmkTenantIsolation = &Rule{
 		}
 		mine, mineKnown := tenantTag(env, w.Resource)
 		tagKey := env.Policy.TenantTagKey
-		keys := make([]string, len(refs))
-		for i, ref := range refs {
-			keys[i] = refLabel(ref)
+		keys := env.labels[:0]
+		for _, ref := range refs {
+			keys = append(keys, refLabel(ref))
 		}
+		env.labels = keys
 		var s sharing
 		if k := sharersOf(env, refs[0]); len(refs) == 1 && k.answers(mine, mineKnown) {
-			s = k.sharing(w, mine, mineKnown, keys[0])
+			s = k.sharing(w, mine, mineKnown, keys)
 		} else {
 			s = walkSharers(env, w, refs, mine, mineKnown)
 		}
-		ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env, w.Resource, mineKnown),
-			"keys", keys, "sharers", nonNilMaps(s.listed), "sharerCount", s.count)
-		if s.count == 0 {
-			return said(Pass, ev, "no other resource uses "+strings.Join(keys, ", "))
+		tenant := tenantLabel(env, w.Resource, mineKnown)
+		ev := env.evidence.start().str("service", w.Service.Name).str("tenantTag", tagKey).str("tenant", tenant).
+			strsBuf("keys", keys)
+		if s.hashed {
+			ev.mapsHashed("sharers", s.listed, s.listedHash)
+		} else {
+			ev.maps("sharers", nonNilMaps(s.listed))
 		}
-		keyText := strings.Join(s.keys, ", ")
+		ev.num("sharerCount", s.count)
+		// The messages name w: each is written once, not interned.
+		if s.count == 0 {
+			msg := append(env.messages.start(), "no other resource uses "...)
+			return Outcome{Status: Pass, Message: env.messages.once(appendJoined(msg, keys)), Evidence: ev.done()}
+		}
+		var named [maxNamed]string
+		if mineKnown && s.others > 0 {
+			for i, o := range s.named {
+				named[i] = tenantLabel(env, o.Resource, true) // before the message: it uses the messages' buffer
+			}
+		}
+		msg := env.messages.start()
+		st := Pass
 		switch {
 		case !mineKnown:
-			return Unknownf(ev, "%d other resource(s) use %s, but only a child of %s is in the snapshot, so its %s tag cannot be read",
-				s.count, keyText, w.Name, tagKey)
+			st = Unknown
+			msg = strconv.AppendInt(msg, int64(s.count), 10)
+			msg = appendJoined(append(msg, " other resource(s) use "...), s.keys)
+			msg = append(append(append(msg, ", but only a child of "...), w.Name...), " is in the snapshot, so its "...)
+			msg = append(append(msg, tagKey...), " tag cannot be read"...)
 		case s.others > 0:
-			names := make([]string, len(s.named))
+			st = Fail
+			msg = append(append(append(append(msg, w.Name...), " ("...), tenant...), ") shares "...)
+			msg = strconv.AppendInt(append(appendJoined(msg, s.keys), " with "...), int64(s.others), 10)
+			msg = append(msg, " resource(s) of another or no tenant: "...)
 			for i, o := range s.named {
-				names[i] = o.ID + " (" + tenantLabel(env, o.Resource, true) + ")"
+				if i > 0 {
+					msg = append(msg, ", "...)
+				}
+				msg = append(append(append(append(msg, o.ID...), " ("...), named[i]...), ')')
 			}
-			return Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
-				w.Name, tenantLabel(env, w.Resource, true), keyText, s.others, strings.Join(names, ", "), more(s.others))
+			msg = append(msg, more(s.others)...)
 		case s.unknown > 0:
-			return Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
-				w.Name, keyText, s.unknown, strings.Join(s.unknownIDs, ", "), more(s.unknown))
+			st = Unknown
+			msg = appendJoined(append(append(msg, w.Name...), " shares "...), s.keys)
+			msg = strconv.AppendInt(append(msg, " with "...), int64(s.unknown), 10)
+			msg = appendJoined(append(msg, " resource(s) whose tags are not in the snapshot: "...), s.unknownIDs)
+			msg = append(msg, more(s.unknown)...)
 		case mine == "":
-			return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", s.count, keyText, w.Name, tagKey)
+			msg = strconv.AppendInt(msg, int64(s.count), 10)
+			msg = appendJoined(append(msg, " other resource(s) share "...), s.keys)
+			msg = append(append(append(msg, ", and none of them, like "...), w.Name...), ", is tagged with a "...)
+			msg = append(msg, tagKey...)
+		default:
+			msg = strconv.AppendInt(msg, int64(s.count), 10)
+			msg = appendJoined(append(msg, " other resource(s) share "...), s.keys)
+			msg = append(append(append(append(msg, ", all tagged "...), tagKey...), '='), env.Policy.Tenant(w.Tags)...)
 		}
-		return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", s.count, keyText, tagKey, env.Policy.Tenant(w.Tags))
+		return Outcome{Status: st, Message: env.messages.once(msg), Evidence: ev.done()}
 	},
+}
+
+// appendJoined appends the items separated by commas, as strings.Join(items,
+// ", ") would write them.
+func appendJoined(b []byte, items []string) []byte {
+	for i, s := range items {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, s...)
+	}
+	return b
 }
 
 // sharable reports whether a reference names a key whose users can be found:
@@ -85,6 +133,10 @@ type sharing struct {
 	count  int              // how many there are
 	listed []map[string]any // evidence on the first maxListed of them
 	keys   []string         // labels of the workload's references they share, in reference order
+	// listedHash is hashMaps(listed) when hashed is set, as it is when
+	// listed is a key's head, which many results share.
+	listedHash uint64
+	hashed     bool
 	// others counts those tagged with a tenant other than the workload's
 	// (untagged counts as a tenant), when the workload's tags are known;
 	// named are the first maxNamed of them.
@@ -157,6 +209,8 @@ type keySharers struct {
 	// one user; head is its first maxListed entries, which every user not
 	// among them lists. Results share them and never change them.
 	listed, head []map[string]any
+	headHash     uint64 // hashMaps(head)
+	headHashed   bool   // headHash is set: head holds no value hashMaps cannot hash
 	// Tenants by number: the lower-case tag value, its number, and how many
 	// users carry it.
 	names     []string
@@ -237,6 +291,7 @@ func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
 			k.listed = append(k.listed, sharerEvidence(env, u))
 		}
 		k.head = k.listed[:min(len(k.listed), maxListed):min(len(k.listed), maxListed)]
+		k.headHash, k.headHashed = hashMaps(k.head)
 	}
 	if len(k.names) > 1 {
 		n := int32(len(k.users))
@@ -277,17 +332,19 @@ func (k *keySharers) answers(mine string, mineKnown bool) bool {
 }
 
 // sharing tells user w of the key, whose tenant is mine, about the other
-// users, as walkSharers would with w's one reference, labelled label.
-func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, label string) sharing {
+// users, as walkSharers would with w's one reference, labelled keys[0]
+// (s.keys holds keys[:1]).
+func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, keys []string) sharing {
 	s := sharing{count: len(k.users) - 1} // w is one of the users
 	if s.count == 0 {
 		return s
 	}
-	s.keys = []string{label}
-	s.listed = k.head
+	s.keys = keys[:1:1]
+	s.listed, s.listedHash, s.hashed = k.head, k.headHash, k.headHashed
 	for i := range k.listed {
 		if k.users[i].w == w {
 			s.listed = append(append(make([]map[string]any, 0, len(k.listed)-1), k.listed[:i]...), k.listed[i+1:]...)
+			s.hashed = false
 			break
 		}
 	}
@@ -333,7 +390,8 @@ func more(n int) string {
 	return fmt.Sprintf(" and %d more", n-maxNamed)
 }
 
-// tenantLabel renders a resource's tenant tag for messages and evidence.
+// tenantLabel renders a resource's tenant tag for messages and evidence. It
+// interns the label through env.messages, so no message may be being written.
 func tenantLabel(env *Env, r *estate.Resource, known bool) string {
 	switch t := env.Policy.Tenant(r.Tags); {
 	case !known:
@@ -341,7 +399,8 @@ func tenantLabel(env *Env, r *estate.Resource, known bool) string {
 	case t == "":
 		return "untagged"
 	default:
-		return env.Policy.TenantTagKey + "=" + t
+		label := append(append(env.messages.start(), env.Policy.TenantTagKey...), '=')
+		return env.messages.intern(append(label, t...))
 	}
 }
 

@@ -14,19 +14,23 @@ import (
 // hands out are shared by results, so nothing may change them; sinks only
 // read evidence.
 //
-// A map is described pair by pair (str, num, strs, maps, val, kv, strMap),
-// then made by done. The pairs are hashed as they are described, without
+// A map is described pair by pair (str, num, strs, maps, val, kv, strMap
+// and the others below), then made by done. The pairs are hashed as they are described, without
 // boxing them into interfaces, and looked up in a table of the maps made
 // last: one slot per hash, so the table never holds more than evidenceSlots
 // maps. A value of a type the table cannot compare is boxed into a new map
 // that is not kept. An evidence serves one goroutine, as its Env does.
 type evidence struct {
-	seed  maphash.Seed
 	slots []evSlot
 	pairs []evPair
 	hash  uint64
 	odd   bool // a value the table cannot compare: make a map and keep none
 }
+
+// evidenceSeed seeds the hashes of evidence. It is the same for every Env,
+// so that the hash of a list that many results share can be worked out once
+// (see keySharers).
+var evidenceSeed = maphash.MakeSeed()
 
 // evidenceSlots bounds the maps an evidence keeps (a power of two).
 const evidenceSlots = 1 << 13
@@ -59,12 +63,12 @@ type evPair struct {
 	ss   []string
 	ms   []map[string]any
 	a    any
+	copy bool // the map made holds a copy of the list: the caller reuses it
 }
 
 // start begins describing a map, forgetting the pairs of the last one.
 func (e *evidence) start() *evidence {
 	if e.slots == nil {
-		e.seed = maphash.MakeSeed()
 		e.slots = make([]evSlot, evidenceSlots)
 	}
 	clear(e.pairs) // let go of the last map's values
@@ -76,13 +80,13 @@ func (e *evidence) start() *evidence {
 func (e *evidence) add(p evPair, vh uint64) *evidence {
 	e.pairs = append(e.pairs, p)
 	// Pairs are summed, so their order does not matter: a map has none.
-	e.hash += mix(maphash.String(e.seed, p.key), vh)
+	e.hash += mix(maphash.String(evidenceSeed, p.key), vh)
 	return e
 }
 
 // str adds a string value.
 func (e *evidence) str(k, v string) *evidence {
-	return e.add(evPair{key: k, kind: evString, s: v}, maphash.String(e.seed, v))
+	return e.add(evPair{key: k, kind: evString, s: v}, maphash.String(evidenceSeed, v))
 }
 
 // num adds an int value.
@@ -90,18 +94,38 @@ func (e *evidence) num(k string, v int) *evidence {
 	return e.add(evPair{key: k, kind: evInt, i: v}, hashInt(v))
 }
 
-// strs adds a list of strings. The map made holds a copy of it, so v may be
-// a buffer the caller reuses.
+// strs adds a list of strings, which the map made may hold: it must not
+// change after.
 func (e *evidence) strs(k string, v []string) *evidence {
-	return e.add(evPair{key: k, kind: evStrings, ss: v}, e.hashStrings(v))
+	return e.add(evPair{key: k, kind: evStrings, ss: v}, hashStrings(v))
 }
 
-// maps adds a list of maps. The map made holds a copy of the list (not of
-// the maps), so v may be a buffer the caller reuses.
+// strsBuf adds a list of strings that the caller reuses: the map made holds
+// a copy of it.
+func (e *evidence) strsBuf(k string, v []string) *evidence {
+	return e.add(evPair{key: k, kind: evStrings, ss: v, copy: true}, hashStrings(v))
+}
+
+// maps adds a list of maps, which the map made may hold: neither the list
+// nor its maps may change after.
 func (e *evidence) maps(k string, v []map[string]any) *evidence {
-	h, ok := e.hashMaps(v)
+	h, ok := hashMaps(v)
 	e.odd = e.odd || !ok
 	return e.add(evPair{key: k, kind: evMaps, ms: v}, h)
+}
+
+// mapsHashed adds a list of maps as maps does, given its hash: hashMaps(v),
+// worked out before for a list that many results share.
+func (e *evidence) mapsHashed(k string, v []map[string]any, hash uint64) *evidence {
+	return e.add(evPair{key: k, kind: evMaps, ms: v}, hash)
+}
+
+// mapsBuf adds a list of maps that the caller reuses: the map made holds a
+// copy of the list (the maps in it must not change).
+func (e *evidence) mapsBuf(k string, v []map[string]any) *evidence {
+	h, ok := hashMaps(v)
+	e.odd = e.odd || !ok
+	return e.add(evPair{key: k, kind: evMaps, ms: v, copy: true}, h)
 }
 
 // val adds a value of any type.
@@ -116,7 +140,7 @@ func (e *evidence) val(k string, v any) *evidence {
 	case int:
 		return e.num(k, v)
 	}
-	h, ok := e.hashAny(v)
+	h, ok := hashAny(v)
 	e.odd = e.odd || !ok
 	return e.add(evPair{key: k, kind: evOther, a: v}, h)
 }
@@ -180,9 +204,17 @@ func (e *evidence) build() map[string]any {
 		case evInt:
 			m[p.key] = p.i
 		case evStrings:
-			m[p.key] = clone(p.ss)
+			if p.copy {
+				m[p.key] = clone(p.ss)
+			} else {
+				m[p.key] = p.ss
+			}
 		case evMaps:
-			m[p.key] = clone(p.ms)
+			if p.copy {
+				m[p.key] = clone(p.ms)
+			} else {
+				m[p.key] = p.ms
+			}
 		default:
 			m[p.key] = p.a
 		}
@@ -254,7 +286,7 @@ func equalAny(a, b any) bool {
 		return ok && math.Float64bits(a) == math.Float64bits(b)
 	case []string:
 		b, ok := b.([]string)
-		return ok && (a == nil) == (b == nil) && slices.Equal(a, b)
+		return ok && (a == nil) == (b == nil) && (sameList(a, b) || slices.Equal(a, b))
 	case map[string]string:
 		b, ok := b.(map[string]string)
 		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
@@ -282,6 +314,9 @@ func equalAny(a, b any) bool {
 		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
 			return false
 		}
+		if sameList(a, b) {
+			return true // one list, shared by the results that list it
+		}
 		for i := range a {
 			if !equalAny(a[i], b[i]) {
 				return false
@@ -292,12 +327,15 @@ func equalAny(a, b any) bool {
 	return false
 }
 
+// sameList reports whether a and b are the same non-empty list of equal length.
+func sameList[E any](a, b []E) bool { return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0] }
+
 // hashAny hashes an evidence value of a type equalAny compares; ok is false
 // for any other type.
-func (e *evidence) hashAny(v any) (h uint64, ok bool) {
+func hashAny(v any) (h uint64, ok bool) {
 	switch v := v.(type) {
 	case string:
-		return maphash.String(e.seed, v), true
+		return maphash.String(evidenceSeed, v), true
 	case bool:
 		if v {
 			return 0x5bd1e995, true
@@ -308,20 +346,20 @@ func (e *evidence) hashAny(v any) (h uint64, ok bool) {
 	case float64:
 		return fold(math.Float64bits(v) ^ 0x3c6ef372fe94f82b), true
 	case []string:
-		return e.hashStrings(v), true
+		return hashStrings(v), true
 	case map[string]string:
 		h = uint64(len(v)) + 0x6a09e667f3bcc908
 		if v == nil {
 			h = 0x510e527fade682d1
 		}
 		for k, s := range v {
-			h += mix(maphash.String(e.seed, k), maphash.String(e.seed, s))
+			h += mix(maphash.String(evidenceSeed, k), maphash.String(evidenceSeed, s))
 		}
 		return h, true
 	case map[string]any:
-		return e.hashMap(v)
+		return hashMap(v)
 	case []map[string]any:
-		return e.hashMaps(v)
+		return hashMaps(v)
 	}
 	return 0, false
 }
@@ -330,41 +368,41 @@ func (e *evidence) hashAny(v any) (h uint64, ok bool) {
 func hashInt(v int) uint64 { return fold(uint64(v) ^ 0x2545f4914f6cdd1d) }
 
 // hashStrings hashes a list of strings, a missing list apart from an empty one.
-func (e *evidence) hashStrings(v []string) uint64 {
+func hashStrings(v []string) uint64 {
 	if v == nil {
 		return 0x9b05688c2b3e6c1f
 	}
 	h := uint64(0xbb67ae8584caa73b)
 	for _, s := range v {
-		h = (h ^ maphash.String(e.seed, s)) * 0x100000001b3
+		h = (h ^ maphash.String(evidenceSeed, s)) * 0x100000001b3
 	}
 	return h
 }
 
 // hashMap hashes a map, whatever the order its entries are visited in.
-func (e *evidence) hashMap(m map[string]any) (uint64, bool) {
+func hashMap(m map[string]any) (uint64, bool) {
 	if m == nil {
 		return 0x1f83d9abfb41bd6b, true
 	}
 	h := uint64(0x3c6ef372fe94f82b)
 	for k, v := range m {
-		vh, ok := e.hashAny(v)
+		vh, ok := hashAny(v)
 		if !ok {
 			return 0, false
 		}
-		h += mix(maphash.String(e.seed, k), vh)
+		h += mix(maphash.String(evidenceSeed, k), vh)
 	}
 	return h, true
 }
 
 // hashMaps hashes a list of maps.
-func (e *evidence) hashMaps(v []map[string]any) (uint64, bool) {
+func hashMaps(v []map[string]any) (uint64, bool) {
 	if v == nil {
 		return 0x5be0cd19137e2179, true
 	}
 	h := uint64(0xa54ff53a5f1d36f1)
 	for _, m := range v {
-		mh, ok := e.hashMap(m)
+		mh, ok := hashMap(m)
 		if !ok {
 			return 0, false
 		}

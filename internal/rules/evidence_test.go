@@ -73,11 +73,25 @@ func TestEvidenceCopiesBuffers(t *testing.T) {
 	var e evidence
 	names := []string{"a", "b"}
 	maps := []map[string]any{{"x": "1"}}
-	m := e.start().strs("names", names).maps("keys", maps).done()
+	m := e.start().strsBuf("names", names).mapsBuf("keys", maps).done()
 	names[0], maps[0] = "changed", map[string]any{"x": "changed"}
 	want := map[string]any{"names": []string{"a", "b"}, "keys": []map[string]any{{"x": "1"}}}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("after the buffers changed the map holds %v, want %v", m, want)
+	}
+}
+
+func TestEvidenceHoldsLists(t *testing.T) {
+	var e evidence
+	names := []string{"a", "b"}
+	maps := []map[string]any{{"x": "1"}}
+	m := e.start().strs("names", names).maps("keys", maps).done()
+	if !sameList(m["names"].([]string), names) || !sameList(m["keys"].([]map[string]any), maps) {
+		t.Error("the map made holds copies of lists it may hold")
+	}
+	h, _ := hashMaps(maps)
+	if again := e.start().strs("names", names).mapsHashed("keys", maps, h).done(); !sameMap(again, m) {
+		t.Error("a list given with its hash does not find the map made of it")
 	}
 }
 

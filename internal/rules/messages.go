@@ -7,6 +7,7 @@ package rules
 // intern. At most maxMessages are remembered; past that the Env forgets
 // them all and starts again, since the ones asked again come close
 // together (one resource group's resources are judged one after the other).
+// One message is written at a time: start hands out the same buffer again.
 // A messages serves one goroutine, as its Env does.
 type messages struct {
 	buf  []byte
@@ -36,4 +37,12 @@ func (t *messages) intern(b []byte) string {
 	}
 	t.seen[s] = s
 	return s
+}
+
+// once returns the message written in b without remembering it: for a
+// message that names its resource and will not be asked for again. b is
+// kept for the next message, as intern keeps it.
+func (t *messages) once(b []byte) string {
+	t.buf = b[:0]
+	return string(b)
 }

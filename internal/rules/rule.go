@@ -117,11 +117,13 @@ type Env struct {
 		c classification
 	}
 	// evidence and messages hand out again the evidence maps and messages
-	// this Env's outcomes repeat; refMaps is a buffer for judgeRefs. Like
-	// access they are this Env's own, and fork starts them empty.
+	// this Env's outcomes repeat; refMaps and labels are buffers for
+	// judgeRefs and cmk-tenant-isolation. Like access they are this Env's
+	// own, and fork starts them empty.
 	evidence evidence
 	messages messages
 	refMaps  []map[string]any
+	labels   []string
 }
 
 // indexes hold what rules look up across the estate for each subject, built

@@ -201,7 +201,7 @@ func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdi
 		}
 		keys = append(keys, k.kv(v.Evidence).done())
 	}
-	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).maps("keys", keys).done()
+	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).mapsBuf("keys", keys).done()
 	clear(keys)
 	env.refMaps = keys[:0]
 	if len(verdicts) == 1 {
