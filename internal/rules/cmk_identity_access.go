@@ -64,25 +64,8 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		return refVerdict{Status: Unknown, Reason: reason}
 	}
 	q := accessQuestion{vault: ref.Vault, key: ref.URI.Name, id: ref.Identity, kms: kmsRef(w, ref)}
-	if v, ok := env.access[q]; ok {
-		return v // its Evidence is shared: judgeRefs only reads it
-	}
-	v := judgeAccess(env, q)
-	if env.access == nil {
-		env.access = map[accessQuestion]refVerdict{}
-	}
-	if len(env.access) >= maxAccessVerdicts {
-		// Most questions are asked once (a system-assigned identity is one
-		// workload's); the ones asked again come together, by the disks of
-		// one encryption set. Forgetting keeps memory flat.
-		clear(env.access)
-	}
-	env.access[q] = v
-	return v
+	return env.access.answer(q, func(q accessQuestion) refVerdict { return judgeAccess(env, q) })
 }
-
-// maxAccessVerdicts bounds the verdicts an Env remembers.
-const maxAccessVerdicts = 4096
 
 // judgeAccess answers an accessQuestion.
 func judgeAccess(env *Env, q accessQuestion) refVerdict {

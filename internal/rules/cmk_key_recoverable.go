@@ -22,18 +22,32 @@ var cmkKeyRecoverable = &Rule{
 		"properties.enablePurgeProtection: true. Purge protection cannot be turned off again.",
 	Frameworks: []string{"MCSB DP-8", "CIS Azure 2.0 8.5", "PCI-DSS 3.6.1", "PCI-DSS 3.7.3",
 		"HIPAA 164.308(a)(7)(i)", "HIPAA 164.308(a)(7)(ii)(A)", "HIPAA 164.312(a)(2)(ii)", "HIPAA 164.312(c)(1)"},
-	Workload: func(env *Env, w *estate.Workload) Outcome { return judgeRefs(env, w, keyRecoverable) },
+	Workload: func(env *Env, w *estate.Workload) Outcome {
+		return judgeRefs(env, w, func(ref *estate.KeyRef) refVerdict { return keyRecoverable(env, ref) })
+	},
+}
+
+// recoverableQuestion is everything keyRecoverable reads of a reference it
+// can follow, so that references asking the same question share the verdict.
+type recoverableQuestion struct {
+	vault *estate.Vault
+	key   string
 }
 
 // keyRecoverable judges one key reference for cmk-key-recoverable.
-func keyRecoverable(ref *estate.KeyRef) refVerdict {
+func keyRecoverable(env *Env, ref *estate.KeyRef) refVerdict {
 	if ok, st, reason := followRef(ref); !ok {
 		if st == Fail {
 			reason += "; its vault is unknown (cmk-key-usable reports the reference)"
 		}
 		return refVerdict{Status: Unknown, Reason: reason}
 	}
-	v := ref.Vault
+	return env.recoverable.answer(recoverableQuestion{ref.Vault, ref.URI.Name}, judgeRecoverable)
+}
+
+// judgeRecoverable answers a recoverableQuestion.
+func judgeRecoverable(q recoverableQuestion) refVerdict {
+	v := q.vault
 	ev := Ev("vault", v.ID, "softDelete", v.SoftDelete, "purgeProtection", v.PurgeProtection)
 	var missing []string
 	if !v.SoftDelete {
@@ -47,9 +61,9 @@ func keyRecoverable(ref *estate.KeyRef) refVerdict {
 		kind = "Managed HSM"
 	}
 	if len(missing) > 0 {
-		return refVerdict{Status: Fail, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + ref.URI.Name + ", has no " +
+		return refVerdict{Status: Fail, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + q.key + ", has no " +
 			strings.Join(missing, " and no ")}
 	}
-	return refVerdict{Status: Pass, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + ref.URI.Name +
+	return refVerdict{Status: Pass, Evidence: ev, Reason: kind + " " + v.Name + ", which holds key " + q.key +
 		", has soft delete and purge protection"}
 }

@@ -32,12 +32,27 @@ var cmkKeyUsable = &Rule{
 	},
 }
 
+// usableQuestion is everything keyUsable reads of a reference it can follow,
+// so that references asking the same question share the verdict.
+type usableQuestion struct {
+	vault         *estate.Vault
+	key           *estate.Key
+	name, version string
+	kms           bool
+}
+
 // keyUsable judges one key reference for cmk-key-usable.
 func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	if ok, st, reason := followRef(ref); !ok {
 		return refVerdict{Status: st, Reason: reason}
 	}
-	v, k, name := ref.Vault, ref.Key, ref.URI.Name
+	q := usableQuestion{vault: ref.Vault, key: ref.Key, name: ref.URI.Name, version: ref.URI.Version, kms: kmsRef(w, ref)}
+	return env.usable.answer(q, func(q usableQuestion) refVerdict { return judgeUsable(env, q) })
+}
+
+// judgeUsable answers a usableQuestion.
+func judgeUsable(env *Env, q usableQuestion) refVerdict {
+	v, k, name := q.vault, q.key, q.name
 	if k == nil {
 		if !env.Estate.KeysListed(v) {
 			reason := fmt.Sprintf("the snapshot does not list the keys of %s, so key %s cannot be checked", v.Name, name)
@@ -55,11 +70,11 @@ func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	if !k.NotBefore.IsZero() {
 		ev = append(ev, "notBefore", k.NotBefore.Format(time.RFC3339))
 	}
-	if ref.URI.Version != "" {
-		if current := currentVersion(k); current != "" && !strings.EqualFold(ref.URI.Version, current) {
-			ev = append(ev, "pinnedVersion", ref.URI.Version, "currentVersion", current)
+	if q.version != "" {
+		if current := currentVersion(k); current != "" && !strings.EqualFold(q.version, current) {
+			ev = append(ev, "pinnedVersion", q.version, "currentVersion", current)
 			return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
-				"the reference pins version %s of key %s, but the snapshot describes only its current version %s", ref.URI.Version, name, current)}
+				"the reference pins version %s of key %s, but the snapshot describes only its current version %s", q.version, name, current)}
 		}
 	}
 	var problems []string
@@ -74,7 +89,7 @@ func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	}
 	if len(k.KeyOps) > 0 {
 		var missing []string
-		for _, op := range usableOps(w, ref) {
+		for _, op := range usableOps(q.kms) {
 			if !slices.ContainsFunc(k.KeyOps, func(o string) bool { return strings.EqualFold(strings.TrimSpace(o), op) }) {
 				missing = append(missing, op)
 			}
@@ -94,9 +109,10 @@ func keyUsable(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict {
 	return refVerdict{Status: Pass, Evidence: ev, Reason: "key " + name + " in " + v.Name + " is enabled and " + until}
 }
 
-// usableOps are the key operations a reference needs the key to allow.
-func usableOps(w *estate.Workload, ref *estate.KeyRef) []string {
-	if kmsRef(w, ref) {
+// usableOps are the key operations a reference needs the key to allow: to
+// encrypt and decrypt for AKS KMS (see kmsRef), else to wrap and unwrap.
+func usableOps(kms bool) []string {
+	if kms {
 		return []string{"encrypt", "decrypt"}
 	}
 	return []string{"wrapKey", "unwrapKey"}

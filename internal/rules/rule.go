@@ -106,10 +106,12 @@ type Env struct {
 	// indexes are answers that many subjects ask again, worked out once for
 	// the whole evaluation and shared by every Env that fork makes.
 	indexes *indexes
-	// access remembers cmk-identity-access verdicts: the disks behind one
-	// disk encryption set ask the same question. An Env serves one goroutine,
-	// so this is its own; fork starts another empty.
-	access map[accessQuestion]refVerdict
+	// usable, recoverable and access remember the verdicts of
+	// cmk-key-usable, cmk-key-recoverable and cmk-identity-access: the
+	// disks behind one disk encryption set ask the same questions.
+	usable      verdicts[usableQuestion]
+	recoverable verdicts[recoverableQuestion]
+	access      verdicts[accessQuestion]
 	// last is the classification of the resource classified last: the
 	// engine judges a resource by all its rules in turn, and several ask.
 	last struct {
