@@ -187,7 +187,7 @@ func judgedResources(e *estate.Estate, results []rules.Result) []report.Resource
 		if r := e.Resource(res.Resource); r != nil {
 			rc.Service = serviceName(r)
 			rc.Name = cmpOr(lastName(r.ID), rc.Name)
-			rc.Location, rc.Tags = r.Location, r.Tags
+			rc.Location, rc.Tags = r.Location, e.TagMap(r.Tags)
 			if r.Source.File != "" {
 				rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
 			}

@@ -21,8 +21,9 @@ func scanDetail(e *estate.Estate, ev rules.Evaluation, pol *policy.Policy, c *re
 	d := &history.Detail{Context: c, Forecast: impact.NewForecast(e, ev, now, history.ForecastDays)}
 	if c != nil {
 		for _, r := range c.Resources {
-			value, classified, sensitive := pol.Classify(r.Tags)
-			l := history.Label{Resource: r.ID, Sensitive: sensitive, Tenant: pol.Tenant(r.Tags)}
+			tags := estate.MakeTags(r.Tags)
+			value, classified, sensitive := pol.Classify(tags)
+			l := history.Label{Resource: r.ID, Sensitive: sensitive, Tenant: pol.Tenant(tags)}
 			if classified {
 				l.Classification = value
 			}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -137,44 +136,38 @@ func (p *childProbe) Child(*Resource, string) *Resource {
 	return nil
 }
 
-// tagSets shares equal tag maps between resources: resources of one
-// resource group or one deployment mostly carry the same tags, and a map each
-// is a large part of a large estate's memory. Nothing modifies tags.
+// tagSets shares equal tags between resources: resources of one resource
+// group or one deployment mostly carry the same tags, and a copy each is a
+// large part of a large estate's memory. Nothing modifies tags.
 type tagSets struct {
-	seed    maphash.Seed
-	sets    map[uint64][]map[string]string
-	n       int
-	scratch []string
+	seed maphash.Seed
+	sets map[uint64][]Tags
+	n    int
 }
 
-// maxTagSets bounds the distinct tag maps tagSets keeps.
-const maxTagSets = 1 << 16
+// maxTagSets bounds the distinct tags tagSets keeps.
+const maxTagSets = 1 << 20
 
-// share returns a map equal to tags, one it has seen before when it can.
-func (t *tagSets) share(tags map[string]string) map[string]string {
+// share returns tags equal to tags, ones it has seen before when it can.
+func (t *tagSets) share(tags Tags) Tags {
 	if tags == nil {
 		return nil
 	}
 	if t.sets == nil {
-		t.seed, t.sets = maphash.MakeSeed(), map[uint64][]map[string]string{}
+		t.seed, t.sets = maphash.MakeSeed(), map[uint64][]Tags{}
 	}
-	t.scratch = t.scratch[:0]
-	for k := range tags {
-		t.scratch = append(t.scratch, k)
-	}
-	slices.Sort(t.scratch)
 	var h maphash.Hash
 	h.SetSeed(t.seed)
-	for _, k := range t.scratch {
-		h.WriteString(k)
+	for _, tag := range tags {
+		h.WriteString(tag.Key)
 		h.WriteByte(0)
-		h.WriteString(tags[k])
+		h.WriteString(tag.Value)
 		h.WriteByte(0)
 	}
 	sum := h.Sum64()
-	for _, m := range t.sets[sum] {
-		if maps.Equal(m, tags) {
-			return m
+	for _, s := range t.sets[sum] {
+		if slices.Equal(s, tags) {
+			return s
 		}
 	}
 	if t.n < maxTagSets {

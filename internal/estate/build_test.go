@@ -60,10 +60,11 @@ func testResource(t *testing.T, src string) *Resource {
 	}
 	r.Type, r.Name = id.Type, id.Name
 	if tags := o.Obj("tags"); tags != nil {
-		r.Tags = map[string]string{}
+		m := map[string]string{}
 		for k, v := range tags {
-			r.Tags[k], _ = v.(string)
+			m[k], _ = v.(string)
 		}
+		r.Tags = MakeTags(m)
 	}
 	if i := o.Obj("identity"); i != nil {
 		r.Identity = &Identity{Type: NormaliseIdentityType(i.Str("type")), PrincipalID: Lower(i.Str("principalid"))}
@@ -341,7 +342,7 @@ func TestBuilderSharesEqualMaps(t *testing.T) {
 	b := NewBuilder()
 	add := func(name string, tags map[string]string) *Resource {
 		r := &Resource{ID: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/" + name,
-			Type: "microsoft.storage/storageaccounts", Tags: tags, Props: Object{}}
+			Type: "microsoft.storage/storageaccounts", Tags: MakeTags(tags), Props: Object{}}
 		b.Add(r)
 		return r
 	}
@@ -353,17 +354,22 @@ func TestBuilderSharesEqualMaps(t *testing.T) {
 	same := func(x, y map[string]string) bool {
 		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
 	}
+	sameTags := func(x, y Tags) bool { return len(x) > 0 && len(x) == len(y) && &x[0] == &y[0] }
+	get := func(t Tags, k string) string { v, _ := t.Get(k); return v }
 	switch {
-	case !same(a.Tags, c.Tags):
+	case !sameTags(a.Tags, c.Tags):
 		t.Error("equal tags are not shared")
-	case same(a.Tags, d.Tags) || same(a.Tags, f.Tags):
+	case sameTags(a.Tags, d.Tags) || sameTags(a.Tags, f.Tags):
 		t.Error("different tags are shared")
 	case g.Tags != nil:
-		t.Error("no tags became a map")
-	case d.Tags["tenant"] != "t2" || f.Tags[""] != "t1" || len(a.Tags) != 2:
+		t.Error("no tags became tags")
+	case get(d.Tags, "tenant") != "t2" || get(f.Tags, "") != "t1" || len(a.Tags) != 2:
 		t.Errorf("tags changed: %v %v %v", a.Tags, d.Tags, f.Tags)
 	}
 	e := b.Build()
+	if m := e.TagMap(a.Tags); !same(m, e.TagMap(c.Tags)) || same(m, e.TagMap(d.Tags)) || m["env"] != "prod" || len(m) != 2 {
+		t.Errorf("TagMap: %v, %v", m, e.TagMap(d.Tags))
+	}
 	if len(e.Workloads) != 5 {
 		t.Fatalf("%d workloads", len(e.Workloads))
 	}

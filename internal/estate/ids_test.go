@@ -2,6 +2,7 @@ package estate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,6 +80,33 @@ func TestIDIndex(t *testing.T) {
 	for _, tt := range tests {
 		if got := y.find(list, tt.id); got != tt.want {
 			t.Errorf("find(%q) = %d, want %d", tt.id, got, tt.want)
+		}
+	}
+}
+
+func TestTags(t *testing.T) {
+	tests := []struct {
+		in, want Tags
+	}{
+		{nil, Tags{}},
+		{Tags{{"b", "1"}, {"a", "2"}}, Tags{{"a", "2"}, {"b", "1"}}},
+		{Tags{{"b", "1"}, {"B", "2"}, {"b", "3"}, {"a", ""}}, Tags{{"B", "2"}, {"a", ""}, {"b", "3"}}},
+	}
+	for _, tt := range tests {
+		got := SortTags(slices.Clone(tt.in))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SortTags(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+		if m := MakeTags(got.Map()); !slices.Equal(m, tt.want) {
+			t.Errorf("MakeTags(Map()) = %v, want %v", m, tt.want)
+		}
+		for _, tag := range tt.want {
+			if v, ok := got.Get(tag.Key); !ok || v != tag.Value {
+				t.Errorf("Get(%q) = %q, %v", tag.Key, v, ok)
+			}
+		}
+		if _, ok := got.Get("c"); ok {
+			t.Errorf("Get found a missing key in %v", got)
 		}
 	}
 }

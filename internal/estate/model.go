@@ -43,6 +43,8 @@ type Estate struct {
 	keyUsers     map[string][]KeyUse // see KeyUsers
 	scopesOnce   sync.Once
 	scopes       scopeIndex // see assignmentsAt
+	tagMapsMu    sync.Mutex
+	tagMaps      map[tagsID]map[string]string // see TagMap
 }
 
 // Warning is a problem with the input that did not stop the scan.

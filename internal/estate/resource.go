@@ -27,17 +27,15 @@ func (s Source) String() string {
 // Resource is one ARM resource as every source produces it. Its Type is the
 // lower-case type the id names (for extension resources, the extension's type).
 type Resource struct {
-	ID        string
-	Type      string
-	Name      string
-	Location  string
-	Kind      string
-	TenantID  string
-	ManagedBy string
-	Tags      map[string]string
-	Identity  *Identity
-	Props     Object // the "properties" object, member names lower-cased
-	Source    Source
+	ID       string
+	Type     string
+	Name     string
+	Location string
+	Kind     string
+	Tags     Tags
+	Identity *Identity
+	Props    Object // the "properties" object, member names lower-cased
+	Source   Source
 
 	// Placeholder marks a resource known only from a child's id (a SQL server
 	// whose encryptionProtector is in the snapshot but which is not itself).
@@ -58,9 +56,9 @@ func (r *Resource) Subscription() string {
 // case-insensitively, and whether one was found.
 func (r *Resource) Tag(keys ...string) (string, bool) {
 	for _, k := range keys {
-		for tk, tv := range r.Tags {
-			if strings.EqualFold(tk, k) {
-				return tv, true
+		for _, t := range r.Tags {
+			if strings.EqualFold(t.Key, k) {
+				return t.Value, true
 			}
 		}
 	}

@@ -89,7 +89,7 @@ func TestObjectAccessors(t *testing.T) {
 }
 
 func TestResourceTagAndIdentity(t *testing.T) {
-	r := &Resource{Tags: map[string]string{"DataClassification": "PCI"}}
+	r := &Resource{Tags: Tags{{"DataClassification", "PCI"}}}
 	if v, ok := r.Tag("dataclassification", "classification"); !ok || v != "PCI" {
 		t.Errorf("Tag = %q, %v", v, ok)
 	}

@@ -143,6 +143,9 @@ type reader struct {
 	pending []estate.Warning
 	// skipped is decodeMembers' list of the members it passed over.
 	skipped []string
+	// tagList is readTags' scratch list, tagAt its index of a long one.
+	tagList estate.Tags
+	tagAt   map[string]int
 	// names caches member names, so that the many objects of a large input
 	// share one copy of each; strs interns short string values.
 	names *nameCache

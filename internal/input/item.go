@@ -87,8 +87,10 @@ func (rd *reader) addResource(it *item, parent string) {
 	}
 	r.Location = rd.str(it, "location")
 	r.Kind = rd.str(it, "kind")
-	r.TenantID = rd.str(it, "tenantid")
-	r.ManagedBy = rd.str(it, "managedby")
+	// No rule reads "tenantId" or "managedBy"; they are read for the
+	// warnings they may hold, and not kept.
+	rd.str(it, "tenantid")
+	rd.str(it, "managedby")
 	r.Props = rd.properties(it, r)
 	// No rule reads "sku"; it is decoded for the warnings it may hold, and
 	// not kept.
@@ -261,11 +263,11 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 // tags reads the tags object (decoded by readTags, or an estate.Object from
 // a table row); tag keys keep their case. Unless keep is set (the estate
 // drops the tags of resources of types no rule reads), they are only checked.
-func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
+func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 	switch t := it.obj["tags"].(type) {
 	case nil:
 		return nil
-	case map[string]string:
+	case estate.Tags:
 		if len(it.badTags) > 0 {
 			for _, k := range slices.Sorted(maps.Keys(it.badTags)) {
 				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, it.badTags[k])
@@ -276,16 +278,16 @@ func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 		}
 		return nil
 	case estate.Object:
-		var out map[string]string
+		var out estate.Tags
 		if keep {
-			out = make(map[string]string, len(t))
+			out = make(estate.Tags, 0, len(t))
 		}
 		var bad []string
 		for k, v := range t {
 			switch v.(type) {
 			case nil, string, float64, bool:
 				if keep {
-					out[k] = estate.Scalar(v)
+					out = append(out, estate.Tag{Key: k, Value: estate.Scalar(v)})
 				}
 			default:
 				bad = append(bad, k)
@@ -295,7 +297,7 @@ func (rd *reader) tags(it *item, id string, keep bool) map[string]string {
 		for _, k := range bad {
 			rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, typeName(t[k]))
 		}
-		return out
+		return estate.SortTags(out)
 	default:
 		rd.warn(it.pos("tags"), "resource %s: \"tags\" is a JSON %s, not an object; ignored", id, typeName(t))
 		return nil

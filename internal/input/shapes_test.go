@@ -106,7 +106,7 @@ func TestShapesReadIntoTheSameEstate(t *testing.T) {
 			}
 			// Tag keys keep their case in every shape.
 			for _, w := range e.Workloads {
-				if _, ok := w.Tags["dataClassification"]; !ok {
+				if _, ok := w.Tags.Get("dataClassification"); !ok {
 					t.Errorf("%s: tag key case lost: %v", w.ID, w.Tags)
 				}
 			}
@@ -153,7 +153,7 @@ func summary(e *estate.Estate) string {
 	add("stats resources=%d skipped=%d audit=%d", e.Stats.Resources, e.Stats.Skipped, len(e.Audit))
 	for _, w := range e.Workloads {
 		add("workload %s type=%s name=%s cmk=%s tags=%s evidence=%s identity=%s", w.ID, w.Type, w.Name, w.CMK,
-			sortedMap(w.Tags), sortedMap(w.Evidence), identity(w.Identity))
+			sortedMap(w.Tags.Map()), sortedMap(w.Evidence), identity(w.Identity))
 		for _, r := range w.KeyRefs {
 			add("  ref %s field=%s via=%v parse=%q unresolved=%q vault=%v key=%v identity={%s %s %s %s problem=%q unknown=%q}",
 				r.URI, r.Field, r.Via, r.ParseErr, r.Unresolved, r.Vault != nil, r.Key != nil,

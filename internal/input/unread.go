@@ -82,16 +82,17 @@ type skim struct {
 
 // readTags decodes the next value, a "tags" object, as decodeValue does one
 // whose keys keep their case, straight into what a resource keeps: the values
-// that are strings, numbers, booleans or null as text. The JSON types of the
-// others, which are warned about (see tags), go to it.badTags.
-func (rd *reader) readTags(it *item) (map[string]string, error) {
+// that are strings, numbers, booleans or null as text, sorted by key. The JSON
+// types of the others, which are warned about (see tags), go to it.badTags.
+func (rd *reader) readTags(it *item) (estate.Tags, error) {
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
 	}
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return nil, err
 	}
-	text := map[string]string{}
+	rd.tagList = rd.tagList[:0]
+	clear(rd.tagAt)
 	clear(it.badTags)
 	for rd.dec.PeekKind() != '}' {
 		raw, err := rd.dec.ReadValue()
@@ -99,8 +100,8 @@ func (rd *reader) readTags(it *item) (map[string]string, error) {
 			return nil, err
 		}
 		name := rd.unquote(raw)
-		_, dup := text[name]
-		if _, bad := it.badTags[name]; (dup || bad) && !rd.quiet {
+		i := rd.findTag(name)
+		if _, bad := it.badTags[name]; (i >= 0 || bad) && !rd.quiet {
 			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 		}
 		v, err := rd.decodeValue(false)
@@ -109,16 +110,63 @@ func (rd *reader) readTags(it *item) (map[string]string, error) {
 		}
 		switch v.(type) {
 		case nil, string, float64, bool:
-			text[name] = estate.Scalar(v)
+			if i >= 0 {
+				rd.tagList[i].Value = estate.Scalar(v)
+			} else {
+				rd.addTag(estate.Tag{Key: name, Value: estate.Scalar(v)})
+			}
 			delete(it.badTags, name)
 		default:
 			if it.badTags == nil {
 				it.badTags = map[string]string{}
 			}
 			it.badTags[name] = typeName(v)
-			delete(text, name)
+			if i >= 0 {
+				rd.tagList = slices.Delete(rd.tagList, i, i+1)
+				clear(rd.tagAt) // positions moved: made again when needed
+			}
 		}
 	}
 	_, err := rd.dec.ReadToken()
-	return text, err
+	if len(rd.tagList) == 0 {
+		return estate.Tags{}, err
+	}
+	return estate.SortTags(slices.Clone(rd.tagList)), err
+}
+
+// tagsIndexed is how many tags readTags looks through one by one before it
+// indexes them.
+const tagsIndexed = 16
+
+// findTag returns the position of the tag with that key among readTags'
+// tags so far, or -1.
+func (rd *reader) findTag(key string) int {
+	if len(rd.tagList) <= tagsIndexed {
+		for i, t := range rd.tagList {
+			if t.Key == key {
+				return i
+			}
+		}
+		return -1
+	}
+	if len(rd.tagAt) == 0 {
+		if rd.tagAt == nil {
+			rd.tagAt = map[string]int{}
+		}
+		for i, t := range rd.tagList {
+			rd.tagAt[t.Key] = i
+		}
+	}
+	if i, ok := rd.tagAt[key]; ok {
+		return i
+	}
+	return -1
+}
+
+// addTag adds a tag findTag did not find.
+func (rd *reader) addTag(t estate.Tag) {
+	if len(rd.tagAt) > 0 {
+		rd.tagAt[t.Key] = len(rd.tagList)
+	}
+	rd.tagList = append(rd.tagList, t)
 }

@@ -68,7 +68,7 @@ func TestWrongTypedFieldsWarn(t *testing.T) {
 	for _, r := range rec.resources {
 		switch r.Name {
 		case "kv1":
-			if r.Tags["count"] != "3" || r.Tags["none"] != "" || r.Tags["env"] != "prod" {
+			if tags := r.Tags.Map(); tags["count"] != "3" || tags["none"] != "" || tags["env"] != "prod" {
 				t.Errorf("kv1 tags %v", r.Tags)
 			}
 			if r.Identity == nil || r.Identity.Type != "systemassigned" || r.Identity.PrincipalID != "aaaaaaaa-0000-0000-0000-000000000000" {

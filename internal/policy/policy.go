@@ -210,10 +210,10 @@ func CurveRank(curve string) int {
 // Classify returns a resource's classification from its tags: the value, whether
 // a classification tag is present, and whether the data is sensitive. A tag
 // with an empty value classifies nothing.
-func (p *Policy) Classify(tags map[string]string) (value string, classified, sensitive bool) {
+func (p *Policy) Classify(tags estate.Tags) (value string, classified, sensitive bool) {
 	for _, key := range p.Classification.TagKeys {
-		for k, v := range tags {
-			if v = strings.TrimSpace(v); v != "" && strings.EqualFold(strings.TrimSpace(k), key) {
+		for _, t := range tags {
+			if v := strings.TrimSpace(t.Value); v != "" && strings.EqualFold(strings.TrimSpace(t.Key), key) {
 				return v, true, slices.ContainsFunc(p.Classification.SensitiveValues, func(s string) bool { return strings.EqualFold(s, v) })
 			}
 		}
@@ -222,10 +222,10 @@ func (p *Policy) Classify(tags map[string]string) (value string, classified, sen
 }
 
 // Tenant returns the value of the tenant tag, or "".
-func (p *Policy) Tenant(tags map[string]string) string {
-	for k, v := range tags {
-		if strings.EqualFold(strings.TrimSpace(k), p.TenantTagKey) {
-			return strings.TrimSpace(v)
+func (p *Policy) Tenant(tags estate.Tags) string {
+	for _, t := range tags {
+		if strings.EqualFold(strings.TrimSpace(t.Key), p.TenantTagKey) {
+			return strings.TrimSpace(t.Value)
 		}
 	}
 	return ""

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
 // fakeCatalog knows two rules and the usual severities.
@@ -36,12 +38,12 @@ func TestDefaults(t *testing.T) {
 		{nil, "", false, true},
 	}
 	for _, c := range cases {
-		v, cl, s := p.Classify(c.tags)
+		v, cl, s := p.Classify(estate.MakeTags(c.tags))
 		if v != c.value || cl != c.classified || s != c.sensitive {
 			t.Errorf("Classify(%v) = %q,%v,%v; want %q,%v,%v", c.tags, v, cl, s, c.value, c.classified, c.sensitive)
 		}
 	}
-	if got := p.Tenant(map[string]string{"Tenant": " acme "}); got != "acme" {
+	if got := p.Tenant(estate.Tags{{Key: "Tenant", Value: " acme "}}); got != "acme" {
 		t.Errorf("Tenant = %q", got)
 	}
 	if p.Keys.ExpiryWarningDays != 30 || p.Keys.MaxAgeDays != 365 || p.Keys.MinRSABits != 2048 || p.Keys.MinECCurve != "P-256" {

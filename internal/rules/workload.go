@@ -80,9 +80,9 @@ func classify(env *Env, r *estate.Resource) classification {
 // of keys case-insensitively.
 func tagKey(r *estate.Resource, keys ...string) (string, bool) {
 	for _, k := range keys {
-		for tk := range r.Tags {
-			if strings.EqualFold(strings.TrimSpace(tk), k) {
-				return tk, true
+		for _, t := range r.Tags {
+			if strings.EqualFold(strings.TrimSpace(t.Key), k) {
+				return t.Key, true
 			}
 		}
 	}
