@@ -104,8 +104,10 @@ type jsonEncoder struct {
 	err   error
 	rules map[string]*ruleFragments // by rule id; see fragments
 	// evidenceCache, when not nil, holds the encodings of evidence
-	// maps seen before; see evidence.
+	// maps seen before; see messageEvidence.
 	evidenceCache *evidenceCache
+	// resource and resourceType are the last of a result's.
+	resource, resourceType lastString
 }
 
 // jsonChunk is the size of the encoder's buffer, and about that of the

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"reflect"
 	"slices"
 
 	"github.com/cmkguard/cmkguard/internal/rules"
@@ -48,18 +49,18 @@ const (
 func (e *jsonEncoder) result(r *rules.Result) {
 	f := e.fragments(r)
 	e.b = append(e.b, f.head...)
-	e.b = appendJSONString(e.b, r.Resource)
+	e.b = e.resource.append(e.b, r.Resource)
 	e.b = append(e.b, resultResourceType...)
-	e.b = appendJSONString(e.b, r.ResourceType)
+	e.b = e.resourceType.append(e.b, r.ResourceType)
 	e.b = append(e.b, resultStatus...)
 	e.b = appendJSONString(e.b, string(r.Status))
 	e.b = append(e.b, resultSeverity...)
 	e.b = appendJSONString(e.b, r.Severity.String()) // as its MarshalText
 	e.b = append(e.b, resultMessage...)
-	e.b = appendJSONString(e.b, r.Message)
 	if len(r.Evidence) > 0 {
-		e.b = append(e.b, resultEvidence...)
-		e.evidence(r.Evidence)
+		e.messageEvidence(r.Message, r.Evidence)
+	} else {
+		e.b = appendJSONString(e.b, r.Message)
 	}
 	e.b = append(e.b, f.tail...)
 	if r.WaiverReason != "" {
@@ -107,4 +108,106 @@ func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
 		f.tail = fe.b
 	}
 	return f
+}
+
+// Rules hand out one evidence map to all results whose evidence is equal,
+// and a map is never changed once a result holds it. A repeated map is
+// therefore encoded once per encoder and its bytes copied after:
+// evidenceCache maps a map's identity (its address) to its encoding. An entry
+// holds the map itself, so the map cannot be collected and its address reused
+// by another while the entry stands. Most maps are seen once (their evidence
+// names the resource), so a map's bytes are kept only when it is seen a
+// second time: the first sighting costs a pointer in a slot, not a copy.
+// Results with equal evidence mostly have equal messages too, so an entry
+// also keeps the last message written with its map.
+
+// Sizes of an evidence cache: the number of entries, a power of two, and the
+// most encoded bytes it holds, which with the entries bounds its memory.
+const (
+	evidenceSlotBits = 12
+	evidenceBytes    = 4 << 20
+)
+
+// evidenceCache holds the encodings of recently seen evidence maps, each in
+// the slot its address hashes to.
+type evidenceCache struct {
+	slots [1 << evidenceSlotBits]evidenceEntry
+	bytes int // the capacity of the slots' evidence and message
+}
+
+// evidenceEntry is a map seen in evidence and, once it has been seen twice,
+// its encoding and that of the last message written with it.
+type evidenceEntry struct {
+	m        map[string]any
+	encoded  bool   // evidence holds m's encoding
+	evidence []byte // m at depth 3
+	message  string // the message messageEnc encodes, if it is not empty
+	// messageEnc is message encoded, or empty when no message is kept.
+	messageEnc []byte
+}
+
+// mapAddress is the identity of a map: maps are references, and two map
+// values are the same map exactly when they point to the same place.
+func mapAddress(m map[string]any) uintptr {
+	return uintptr(reflect.ValueOf(m).UnsafePointer())
+}
+
+// messageEvidence writes a result's message, and its evidence m as the
+// member after it, from the cache when the encoder has one and has encoded
+// them before.
+func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
+	c := e.evidenceCache
+	if c == nil {
+		e.b = appendJSONString(e.b, msg)
+		e.b = append(e.b, resultEvidence...)
+		e.anyMap(m, 3)
+		return
+	}
+	p := mapAddress(m)
+	s := &c.slots[(p*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
+	if s.m == nil || mapAddress(s.m) != p {
+		// A map new to the slot: remember it, and encode it. The
+		// slot's buffers stay for the next map kept here, unless the
+		// cache runs short.
+		s.m, s.encoded, s.message, s.messageEnc = m, false, "", s.messageEnc[:0]
+		if c.bytes > evidenceBytes/2 {
+			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
+			s.evidence, s.messageEnc = nil, nil
+		}
+		e.b = appendJSONString(e.b, msg)
+		e.b = append(e.b, resultEvidence...)
+		e.anyMap(m, 3)
+		return
+	}
+	if len(s.messageEnc) > 0 && msg == s.message {
+		e.b = append(e.b, s.messageEnc...)
+	} else {
+		start := len(e.b)
+		e.b = appendJSONString(e.b, msg)
+		if c.keep(&s.messageEnc, e.b[start:]) {
+			s.message = msg
+		}
+	}
+	e.b = append(e.b, resultEvidence...)
+	if s.encoded {
+		e.b = append(e.b, s.evidence...)
+		return
+	}
+	start, failed := len(e.b), e.err != nil
+	e.anyMap(m, 3)
+	s.encoded = !failed && e.err == nil && c.keep(&s.evidence, e.b[start:])
+}
+
+// keep copies enc to *dst if the cache has room for it, and reports whether
+// it did; when it did not, *dst is as it was.
+func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
+	if cap(*dst) < len(enc) {
+		if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
+			return false
+		}
+		c.bytes += len(enc) - cap(*dst)
+		*dst = make([]byte, 0, len(enc))
+	}
+	*dst = append((*dst)[:0], enc...)
+	return true
 }

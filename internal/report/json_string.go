@@ -127,3 +127,20 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// lastString is the last string written in one place of a result and its
+// encoding, which the next result often repeats: a resource's results
+// follow one another, and most resources share their type with the last.
+type lastString struct {
+	s   string
+	enc []byte // s encoded; nil before the first string
+}
+
+// append appends s as appendJSONString does, from the encoding it keeps
+// when s is the string it encoded last.
+func (l *lastString) append(b []byte, s string) []byte {
+	if l.enc == nil || s != l.s {
+		l.s, l.enc = s, appendJSONString(l.enc[:0], s)
+	}
+	return append(b, l.enc...)
+}

@@ -327,9 +327,10 @@ func TestWriteJSONAroundFails(t *testing.T) {
 }
 
 // FuzzResultEncoder holds a ResultEncoder to encoding/json for results whose
-// strings, evidence names and values are arbitrary, and for a second result
-// of the same rule whose remediation and frameworks may differ from the
-// first's.
+// strings, evidence names and values are arbitrary, for a second result of
+// the same rule whose remediation and frameworks may differ from the
+// first's, and for a third that shares the first's evidence map, all encoded
+// twice so that the encoder writes them from what it keeps as well.
 func FuzzResultEncoder(f *testing.F) {
 	f.Add("cmk-required", "/subscriptions/s/resourceGroups/g", "fail <now>", "fix & retry", "MCSB DP-5", "tagKeys", "a\u2028b", "fix & retry", 3)
 	f.Add("", "", "", "", "", "", "", "other", 0)
@@ -344,9 +345,11 @@ func FuzzResultEncoder(f *testing.F) {
 				Message: message, Evidence: evidence, Remediation: remediation, Frameworks: []string{framework, value}},
 			{Rule: rule, Resource: value, Status: rules.Status(name), Message: message, Remediation: remediation2,
 				Frameworks: []string{framework}[:n&1], WaiverReason: value, WaiverExpires: name},
+			{Rule: rule, Resource: resource, Message: remediation2, Evidence: evidence},
 		}
 		var enc ResultEncoder
-		for i := range results {
+		for k := range 2 * len(results) {
+			i := k % len(results)
 			got, err := enc.Append(nil, &results[i])
 			if err != nil {
 				t.Fatal(err)
@@ -364,8 +367,9 @@ func FuzzResultEncoder(f *testing.F) {
 
 // TestEvidenceCache holds a ResultEncoder that has encoded an evidence map
 // before to the bytes encoding/json writes: for the same map seen a first,
-// second and third time, a fresh map equal to it, a map that cannot be
-// encoded, and one too large to keep.
+// second and third time with the same message or another, a fresh map equal
+// to it, a map that cannot be encoded, and one too large to keep; and for
+// resources and types that repeat the last or not.
 func TestEvidenceCache(t *testing.T) {
 	shared := map[string]any{"service": "Storage <account>", "tagKeys": []string{"a", "b"}, "n": 3,
 		"keys": []map[string]any{{"key": "k1", "enabled": true}}}
@@ -374,17 +378,22 @@ func TestEvidenceCache(t *testing.T) {
 	large := map[string]any{"big": strings.Repeat("x", evidenceBytes)}
 	nan := map[string]any{"nan": math.NaN()}
 	results := []rules.Result{
-		{Rule: "r", Resource: "/a", Evidence: shared},
-		{Rule: "r", Resource: "/b", Evidence: shared},
-		{Rule: "q", Resource: "/c", Evidence: shared},
-		{Rule: "r", Resource: "/d", Evidence: equal},
-		{Rule: "r", Resource: "/e", Evidence: large},
+		{Rule: "r", Resource: "/a", Message: "m <1>", Evidence: shared},
+		{Rule: "r", Resource: "/a", Message: "m <1>", Evidence: shared},
+		{Rule: "q", Resource: "/c", ResourceType: "t", Message: "m <1>", Evidence: shared},
+		{Rule: "q", Resource: "/c", ResourceType: "t", Message: "m <2>", Evidence: shared},
+		{Rule: "q", Resource: "/c", Message: "", Evidence: shared},
+		{Rule: "q", Resource: "", Message: "", Evidence: shared},
+		{Rule: "r", Resource: "/d", Message: "m <2>", Evidence: equal},
+		{Rule: "r", Resource: "/d", Message: "m <2>", Evidence: shared},
+		{Rule: "r", Resource: "/e", Message: strings.Repeat("m", evidenceBytes), Evidence: large},
 		{Rule: "r", Resource: "/f", Evidence: large},
 		{Rule: "r", Resource: "/g", Evidence: large},
 		{Rule: "r", Resource: "/h", Evidence: nan},
 		{Rule: "r", Resource: "/i", Evidence: nan},
 		{Rule: "r", Resource: "/j", Evidence: nan},
-		{Rule: "r", Resource: "/k", Evidence: shared},
+		{Rule: "r", Resource: "/k", Message: "m <2>", Evidence: shared},
+		{Rule: "r", Resource: "/k", Message: "m <1>"},
 	}
 	var enc ResultEncoder
 	for i := range results {
@@ -426,7 +435,7 @@ func TestEvidenceCacheBounded(t *testing.T) {
 	c := enc.e.evidenceCache
 	held, encoded := 0, 0
 	for i := range c.slots {
-		held += cap(c.slots[i].enc)
+		held += cap(c.slots[i].evidence) + cap(c.slots[i].messageEnc)
 		if c.slots[i].encoded {
 			encoded++
 		}
