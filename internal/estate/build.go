@@ -304,6 +304,7 @@ func (b *Builder) Build() *Estate {
 	e.linkEventSubs(topics)
 	// Workloads are read last, once vaults, keys and identities are indexed, so
 	// that their key references resolve; placeholders come first, as they did.
+	through := map[RefSpec][]*KeyRef{}
 	for i, r := range append(placeholders, b.resources...) {
 		s := ServiceFor(r.Type)
 		if s == nil {
@@ -320,7 +321,7 @@ func (b *Builder) Build() *Estate {
 			enc = s.Read(r, e)
 			enc.Evidence = b.shareEvidence(enc.Evidence)
 		}
-		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc))
+		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
 	}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,
@@ -717,14 +718,36 @@ func newRoleAssignment(r *Resource) *RoleAssignment {
 	return ra
 }
 
-// newWorkload links a workload whose encryption enc was read off r.
-func (e *Estate) newWorkload(r *Resource, s *Service, enc Encryption) *Workload {
+// maxThrough bounds the key holders whose references newWorkload remembers.
+const maxThrough = 4096
+
+// newWorkload links a workload whose encryption enc was read off r. The
+// references of workloads that reach their keys through one key holder (the
+// disks of one disk encryption set) are the same, so they share them: through
+// remembers them by the holder's RefSpec. Nothing modifies a KeyRef once made.
+func (e *Estate) newWorkload(r *Resource, s *Service, enc Encryption, through map[RefSpec][]*KeyRef) *Workload {
 	w := &Workload{Resource: r, Service: s, CMK: enc.State, Evidence: enc.Evidence}
 	for _, spec := range enc.Refs {
-		w.KeyRefs = append(w.KeyRefs, e.resolve(spec, nil)...)
+		var refs []*KeyRef
+		if spec.Through == "" {
+			refs = e.resolve(spec, nil)
+		} else if refs = through[spec]; refs == nil {
+			if len(through) >= maxThrough {
+				clear(through)
+			}
+			refs = slices.Clip(e.resolve(spec, nil))
+			through[spec] = refs
+		}
+		if len(enc.Refs) == 1 {
+			w.KeyRefs = refs
+		} else {
+			w.KeyRefs = append(w.KeyRefs, refs...)
+		}
 	}
-	for _, ref := range w.KeyRefs {
-		if ref.Key != nil && !slices.Contains(ref.Key.Users, w) {
+	for i, ref := range w.KeyRefs {
+		// w is new, so it is among the key's users only if an earlier
+		// reference of its own put it there.
+		if ref.Key != nil && !slices.ContainsFunc(w.KeyRefs[:i], func(o *KeyRef) bool { return o.Key == ref.Key }) {
 			ref.Key.Users = append(ref.Key.Users, w)
 		}
 	}

@@ -377,3 +377,36 @@ func TestBuilderSharesEqualMaps(t *testing.T) {
 		t.Errorf("equal evidence is not shared: %v %v", w0.Evidence, w1.Evidence)
 	}
 }
+
+// TestDisksShareHolderRefs: disks behind one disk encryption set share its
+// resolved references, and the key lists each disk once as a user.
+func TestDisksShareHolderRefs(t *testing.T) {
+	const rg = "/subscriptions/s/resourceGroups/rg/providers/"
+	b := NewBuilder()
+	for _, src := range []string{
+		`{"id": "` + rg + `Microsoft.KeyVault/vaults/kv1", "properties": {"vaultUri": "https://kv1.vault.azure.net/"}}`,
+		`{"id": "` + rg + `Microsoft.KeyVault/vaults/kv1/keys/k1", "properties": {}}`,
+		`{"id": "` + rg + `Microsoft.Compute/diskEncryptionSets/des1", "identity": {"type": "SystemAssigned", "principalId": "p1"},
+		  "properties": {"activeKey": {"keyUrl": "https://kv1.vault.azure.net/keys/k1/v1"}}}`,
+		`{"id": "` + rg + `Microsoft.Compute/disks/d1", "properties": {"encryption": {"diskEncryptionSetId": "` + rg + `Microsoft.Compute/diskEncryptionSets/des1"}}}`,
+		`{"id": "` + rg + `Microsoft.Compute/disks/d2", "properties": {"encryption": {"diskEncryptionSetId": "` + rg + `Microsoft.Compute/diskEncryptionSets/des1"}}}`,
+		`{"id": "` + rg + `Microsoft.Compute/disks/d3", "properties": {"encryption": {"diskEncryptionSetId": "` + rg + `Microsoft.Compute/diskEncryptionSets/des2"}}}`,
+	} {
+		b.Add(testResource(t, src))
+	}
+	e := b.Build()
+	if len(e.Workloads) != 3 || len(e.Keys) != 1 {
+		t.Fatalf("%d workloads, %d keys", len(e.Workloads), len(e.Keys))
+	}
+	d1, d2, d3 := e.Workloads[0], e.Workloads[1], e.Workloads[2]
+	switch {
+	case len(d1.KeyRefs) != 1 || d1.KeyRefs[0] != d2.KeyRefs[0]:
+		t.Errorf("disks of one set do not share its reference: %v %v", d1.KeyRefs, d2.KeyRefs)
+	case d1.KeyRefs[0].Key != e.Keys[0] || d1.KeyRefs[0].Identity.PrincipalID != "p1":
+		t.Errorf("shared reference not resolved: %+v", d1.KeyRefs[0])
+	case len(d3.KeyRefs) != 1 || d3.KeyRefs[0].Unresolved == "":
+		t.Errorf("disk of a missing set: %+v", d3.KeyRefs)
+	case len(e.Keys[0].Users) != 2 || e.Keys[0].Users[0] != d1 || e.Keys[0].Users[1] != d2:
+		t.Errorf("key users %v", e.Keys[0].Users)
+	}
+}
