@@ -3,6 +3,7 @@ package rules
 import (
 	"hash/maphash"
 	"math"
+	"reflect"
 	"slices"
 )
 
@@ -71,7 +72,6 @@ func (e *evidence) start() *evidence {
 	if e.slots == nil {
 		e.slots = make([]evSlot, evidenceSlots)
 	}
-	clear(e.pairs) // let go of the last map's values
 	e.pairs, e.hash, e.odd = e.pairs[:0], 0, false
 	return e
 }
@@ -110,22 +110,32 @@ func (e *evidence) strsBuf(k string, v []string) *evidence {
 // nor its maps may change after.
 func (e *evidence) maps(k string, v []map[string]any) *evidence {
 	h, ok := hashMaps(v)
-	e.odd = e.odd || !ok
-	return e.add(evPair{key: k, kind: evMaps, ms: v}, h)
+	return e.addMaps(k, v, h, ok, false)
 }
 
 // mapsHashed adds a list of maps as maps does, given its hash: hashMaps(v),
 // worked out before for a list that many results share.
 func (e *evidence) mapsHashed(k string, v []map[string]any, hash uint64) *evidence {
-	return e.add(evPair{key: k, kind: evMaps, ms: v}, hash)
+	return e.addMaps(k, v, hash, true, false)
 }
 
 // mapsBuf adds a list of maps that the caller reuses: the map made holds a
 // copy of the list (the maps in it must not change).
 func (e *evidence) mapsBuf(k string, v []map[string]any) *evidence {
 	h, ok := hashMaps(v)
+	return e.addMaps(k, v, h, ok, true)
+}
+
+// mapsBufHashed adds a list of maps as mapsBuf does, given its hash (see
+// listHash); ok is false when a map in it could not be hashed.
+func (e *evidence) mapsBufHashed(k string, v []map[string]any, hash uint64, ok bool) *evidence {
+	return e.addMaps(k, v, hash, ok, true)
+}
+
+// addMaps adds a list of maps whose hash is h (when ok).
+func (e *evidence) addMaps(k string, v []map[string]any, h uint64, ok, copy bool) *evidence {
 	e.odd = e.odd || !ok
-	return e.add(evPair{key: k, kind: evMaps, ms: v, copy: true}, h)
+	return e.add(evPair{key: k, kind: evMaps, ms: v, copy: copy}, h)
 }
 
 // val adds a value of any type.
@@ -164,20 +174,27 @@ func (e *evidence) strMap(m map[string]string) *evidence {
 // done returns the map the pairs describe: one made before when it is equal,
 // else a new one.
 func (e *evidence) done() map[string]any {
+	m, _, _ := e.doneHashed()
+	return m
+}
+
+// doneHashed returns what done does, and the map's hash as hashMap works it
+// out; ok is false when hashMap could not.
+func (e *evidence) doneHashed() (m map[string]any, h uint64, ok bool) {
 	if len(e.pairs) == 0 {
-		return nil
+		return nil, 0, false
 	}
 	if e.odd || e.repeatsKey() {
-		return e.build()
+		return e.build(), 0, false
 	}
-	h := e.hash
+	h = e.hash
 	slot := &e.slots[fold(h)&(evidenceSlots-1)]
 	if slot.m != nil && slot.hash == h && e.equal(slot.m) {
-		return slot.m
+		return slot.m, h + mapHashStart, true
 	}
-	m := e.build()
+	m = e.build()
 	slot.hash, slot.m = h, m
-	return m
+	return m, h + mapHashStart, true
 }
 
 // repeatsKey reports whether two pairs have the same key. The later one
@@ -303,6 +320,9 @@ func equalAny(a, b any) bool {
 		if !ok || (a == nil) != (b == nil) || len(a) != len(b) {
 			return false
 		}
+		if sameMap(a, b) {
+			return true // one map, handed out by an evidence again
+		}
 		for k, va := range a {
 			if vb, ok := b[k]; !ok || !equalAny(va, vb) {
 				return false
@@ -325,6 +345,11 @@ func equalAny(a, b any) bool {
 		return true
 	}
 	return false
+}
+
+// sameMap reports whether a and b are one map, not two equal ones.
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // sameList reports whether a and b are the same non-empty list of equal length.
@@ -379,12 +404,16 @@ func hashStrings(v []string) uint64 {
 	return h
 }
 
-// hashMap hashes a map, whatever the order its entries are visited in.
+// mapHashStart is what hashMap starts the sum of a map's pairs from.
+const mapHashStart = 0x3c6ef372fe94f82b
+
+// hashMap hashes a map, whatever the order its entries are visited in: the
+// sum of its pairs' hashes, as an evidence sums them when it describes one.
 func hashMap(m map[string]any) (uint64, bool) {
 	if m == nil {
 		return 0x1f83d9abfb41bd6b, true
 	}
-	h := uint64(0x3c6ef372fe94f82b)
+	h := uint64(mapHashStart)
 	for k, v := range m {
 		vh, ok := hashAny(v)
 		if !ok {
@@ -400,16 +429,24 @@ func hashMaps(v []map[string]any) (uint64, bool) {
 	if v == nil {
 		return 0x5be0cd19137e2179, true
 	}
-	h := uint64(0xa54ff53a5f1d36f1)
+	h := listHashStart
 	for _, m := range v {
 		mh, ok := hashMap(m)
 		if !ok {
 			return 0, false
 		}
-		h = (h ^ fold(mh)) * 0x100000001b3
+		h = listHash(h, mh)
 	}
 	return h, true
 }
+
+// listHashStart and listHash work out hashMaps of a non-nil list from the
+// hashes of its maps: h = listHash(h, hashMap(m)) for each map m, in order,
+// from listHashStart.
+const listHashStart uint64 = 0xa54ff53a5f1d36f1
+
+// listHash adds the hash of the next map to the hash of a list; see listHashStart.
+func listHash(h, mapHash uint64) uint64 { return (h ^ fold(mapHash)) * 0x100000001b3 }
 
 // mix combines the hashes of a key and its value into the hash of the pair.
 func mix(k, v uint64) uint64 { return fold(k ^ (v * 0x9e3779b97f4a7c15)) }

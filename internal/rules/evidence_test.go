@@ -8,11 +8,6 @@ import (
 	"unsafe"
 )
 
-// sameMap reports whether a and b are one map, not two equal ones.
-func sameMap(a, b map[string]any) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
-}
-
 func TestEvidenceShares(t *testing.T) {
 	type stamp struct{ at time.Time }
 	tests := []struct {
@@ -92,6 +87,27 @@ func TestEvidenceHoldsLists(t *testing.T) {
 	h, _ := hashMaps(maps)
 	if again := e.start().strs("names", names).mapsHashed("keys", maps, h).done(); !sameMap(again, m) {
 		t.Error("a list given with its hash does not find the map made of it")
+	}
+}
+
+// TestEvidenceHashesAsHashMap checks that the hash doneHashed gives for a
+// map is the one hashMap works out of it.
+func TestEvidenceHashesAsHashMap(t *testing.T) {
+	var e evidence
+	for _, pairs := range [][]any{
+		Ev("a", "1"),
+		Ev("a", "1", "b", true, "c", 7, "d", []string{"x"}, "e", []string{}, "f", 1.5),
+		Ev("keys", []map[string]any{{"x": "1"}, {"y": []string{"z"}}}, "m", map[string]string{"k": "v"}),
+	} {
+		for range 2 { // made, then found
+			m, h, ok := e.start().kv(pairs).doneHashed()
+			if want, wantOK := hashMap(m); !ok || !wantOK || h != want {
+				t.Errorf("%v: hashed %x (%v), hashMap says %x (%v)", pairs, h, ok, want, wantOK)
+			}
+		}
+	}
+	if _, _, ok := e.start().kv(Ev("a", "1", "a", "2")).doneHashed(); ok {
+		t.Error("a map of repeated keys says it is hashed")
 	}
 }
 

@@ -188,6 +188,7 @@ func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdi
 	var room [2]refVerdict
 	verdicts := room[:0]
 	keys := env.refMaps[:0]
+	keysHash, hashed := listHashStart, true
 	for _, ref := range w.KeyRefs {
 		v := judge(ref)
 		verdicts = append(verdicts, v)
@@ -199,9 +200,12 @@ func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdi
 		if len(ref.Via) > 0 {
 			k.strs("via", ref.Via)
 		}
-		keys = append(keys, k.kv(v.Evidence).done())
+		m, h, ok := k.kv(v.Evidence).doneHashed()
+		keys = append(keys, m)
+		keysHash, hashed = listHash(keysHash, h), hashed && ok
 	}
-	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).mapsBuf("keys", keys).done()
+	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
+		mapsBufHashed("keys", keys, keysHash, hashed).done()
 	clear(keys)
 	env.refMaps = keys[:0]
 	if len(verdicts) == 1 {
