@@ -225,7 +225,11 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n, "second pass", spilled.Load())
 	rep.Summary, rep.Notes = ev.Summary, ev.Notes
 	warn(cmd.ErrOrStderr(), e)
-	rep.Context = reportContext(e, judged)
+	// The context comes after the results. A second pass makes it only once
+	// the results are written, so that it is not held while they are made.
+	if !spilled.Load() || n == 0 {
+		rep.Context = reportContext(e, judged)
+	}
 
 	var (
 		writers []io.Writer
@@ -282,6 +286,9 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 				}
 				return write(w, b.json)
 			})
+		if err == nil {
+			rep.Context = reportContext(e, judged)
+		}
 		return err
 	})
 	if err != nil {

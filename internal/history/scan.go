@@ -17,9 +17,12 @@ func NewScan(at time.Time, tool string, inputs []string, e *estate.Estate, ev ru
 	// it, so that compliance can be broken down by subscription later.
 	seen := map[string]bool{}
 	for _, w := range e.Workloads {
+		compliant, in := ev.InScope[w.Resource]
+		if !in {
+			continue
+		}
 		k := w.Key()
-		compliant, in := ev.InScope[k]
-		if !in || seen[k] {
+		if seen[k] {
 			continue
 		}
 		seen[k] = true

@@ -17,10 +17,11 @@ import (
 type Evaluation struct {
 	Results []Result
 	Summary Summary
-	// InScope maps the lower-case id of every workload whose classification
-	// requires a customer-managed key (the compliance KPI's scope) to whether
-	// it is compliant: no failing or unknown per-workload cmk-* result.
-	InScope map[string]bool
+	// InScope maps every workload whose classification requires a
+	// customer-managed key (the compliance KPI's scope) to whether it is
+	// compliant: no failing or unknown per-workload cmk-* result. A resource
+	// that is several workloads is in it once, by its first.
+	InScope map[*estate.Resource]bool
 	// Notes are things the user should know that are not results: waivers that
 	// expired or matched nothing.
 	Notes []string
@@ -81,7 +82,7 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 		defer close(order)
 		for lo := 0; lo < len(subjects); {
 			hi := min(lo+blockSubjects, len(subjects))
-			for hi < len(subjects) && subjects[hi].key == subjects[hi-1].key {
+			for hi < len(subjects) && estate.SameID(subjects[hi].res.ID, subjects[hi-1].res.ID) {
 				hi++ // a resource's subjects stay in one block
 			}
 			j := job{lo, hi, make(chan block[T], 1)}
@@ -116,14 +117,14 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 		})
 	}
 
-	out := Evaluation{InScope: map[string]bool{}}
+	out := Evaluation{InScope: map[*estate.Resource]bool{}}
 	used := map[*policy.Waiver]bool{}
 	var err error
 	for ch := range order {
 		b := <-ch
 		out.Summary.add(b.tally.summary)
 		for _, in := range b.tally.inScope {
-			out.InScope[in.key] = in.compliant
+			out.InScope[in.res] = in.compliant
 		}
 		for _, w := range b.tally.used {
 			used[w] = true
@@ -169,7 +170,7 @@ type tally struct {
 }
 
 type scoped struct {
-	key       string
+	res       *estate.Resource
 	compliant bool
 }
 
@@ -179,7 +180,7 @@ func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Res
 	p := env.Policy
 	for i := 0; i < len(subjects); {
 		j := i + 1
-		for j < len(subjects) && subjects[j].key == subjects[i].key {
+		for j < len(subjects) && estate.SameID(subjects[j].res.ID, subjects[i].res.ID) {
 			j++
 		}
 		group := subjects[i:j]
@@ -221,7 +222,7 @@ func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Res
 		for gi := range group {
 			if sub := &group[gi]; !counted && sub.kind == workloadSubject && RequiresCMK(p, sub.w) {
 				counted = true
-				t.inScope = append(t.inScope, scoped{sub.key, !blocked})
+				t.inScope = append(t.inScope, scoped{sub.res, !blocked})
 				t.summary.InScope++
 				if !blocked {
 					t.summary.Compliant++
@@ -244,9 +245,8 @@ const (
 	appSubject
 )
 
-// subject is one resource some rules judge, with its lower-case id.
+// subject is one resource some rules judge.
 type subject struct {
-	key  string
 	kind subjectKind
 	res  *estate.Resource
 	w    *estate.Workload
@@ -255,22 +255,23 @@ type subject struct {
 }
 
 // subjectsOf lists every workload, vault, key and app of the estate, sorted by
-// lower-case id; subjects with the same id keep the order of the lists.
+// id as estate.CompareIDs orders them (by lower-case id); subjects with the
+// same id keep the order of the lists.
 func subjectsOf(e *estate.Estate) []subject {
 	out := make([]subject, 0, len(e.Workloads)+len(e.Vaults)+len(e.Keys)+len(e.Apps))
 	for _, w := range e.Workloads {
-		out = append(out, subject{key: w.Key(), kind: workloadSubject, res: w.Resource, w: w})
+		out = append(out, subject{kind: workloadSubject, res: w.Resource, w: w})
 	}
 	for _, v := range e.Vaults {
-		out = append(out, subject{key: v.Key(), kind: vaultSubject, res: v.Resource, v: v})
+		out = append(out, subject{kind: vaultSubject, res: v.Resource, v: v})
 	}
 	for _, k := range e.Keys {
-		out = append(out, subject{key: k.Key(), kind: keySubject, res: k.Resource, k: k})
+		out = append(out, subject{kind: keySubject, res: k.Resource, k: k})
 	}
 	for _, a := range e.Apps {
-		out = append(out, subject{key: a.Key(), kind: appSubject, res: a})
+		out = append(out, subject{kind: appSubject, res: a})
 	}
-	slices.SortStableFunc(out, func(a, b subject) int { return strings.Compare(a.key, b.key) })
+	slices.SortStableFunc(out, func(a, b subject) int { return estate.CompareIDs(a.res.ID, b.res.ID) })
 	return out
 }
 

@@ -96,10 +96,11 @@ func referenceEvaluate(e *estate.Estate, p *policy.Policy, now time.Time, catalo
 		}
 	}
 	s.Resources = len(seen)
-	inScope := map[string]bool{}
+	inScope, first := map[*estate.Resource]bool{}, map[string]bool{}
 	for _, w := range e.Workloads {
-		if RequiresCMK(env.Policy, w) {
-			inScope[w.Key()] = !blocked[w.Key()]
+		if k := w.Key(); RequiresCMK(env.Policy, w) && !first[k] {
+			first[k] = true
+			inScope[w.Resource] = !blocked[k]
 		}
 	}
 	for _, compliant := range inScope {
