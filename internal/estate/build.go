@@ -47,6 +47,7 @@ type Builder struct {
 	resources  []*Resource
 	prepared   []prepared // prepared[i] is what Add read off resources[i]
 	evidence   map[string]map[string]string
+	strs       map[string]string // see share
 	tags       tagSets
 	byID       idIndex           // positions in resources
 	principals map[string]string // managed identity object id → resource id, from every resource read
@@ -104,6 +105,7 @@ func (b *Builder) prepare(r *Resource) prepared {
 	if graphTypes[r.Type] {
 		if r.Type == "microsoft.authorization/roleassignments" {
 			ra := newRoleAssignment(r)
+			ra.Scope, ra.PrincipalID, ra.RoleID = b.share(ra.Scope), b.share(ra.PrincipalID), b.share(ra.RoleID)
 			r.Props = released
 			return prepared{ra: ra}
 		}
@@ -177,8 +179,27 @@ func (t *tagSets) share(tags Tags) Tags {
 	return tags
 }
 
+// maxShared bounds the distinct strings share keeps.
+const maxShared = 1 << 16
+
+// share returns a string equal to s, one it has seen before when it can: the
+// scopes, principals and roles of role assignments repeat, and each
+// lower-cased copy costs memory.
+func (b *Builder) share(s string) string {
+	if t, ok := b.strs[s]; ok {
+		return t
+	}
+	if b.strs == nil {
+		b.strs = map[string]string{}
+	}
+	if len(b.strs) < maxShared {
+		b.strs[s] = s
+	}
+	return s
+}
+
 // maxEvidence bounds the distinct evidence maps shareEvidence keeps.
-const maxEvidence = 1024
+const maxEvidence = 1 << 16
 
 // shareEvidence returns a map equal to m that workloads with the same evidence
 // share: most say one of a few things ({"keySource": "Microsoft.Storage"}), and
@@ -279,6 +300,7 @@ func (b *Builder) Build() *Estate {
 			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
 			e.Alerts = append(e.Alerts, newAlert(r))
+			r.Props = released // newAlert read all that rules look at
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			e.Apps = append(e.Apps, r)
 		}
@@ -320,8 +342,17 @@ func (b *Builder) Build() *Estate {
 		} else {
 			enc = s.Read(r, e)
 			enc.Evidence = b.shareEvidence(enc.Evidence)
+			if !graphTypes[r.Type] {
+				r.Props = released // as prepare does, once its children are linked
+			}
 		}
 		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
+	}
+	// The children workloads looked at (encryption protectors) are read.
+	for _, r := range b.resources {
+		if strings.HasSuffix(r.Type, "/encryptionprotector") {
+			r.Props = released
+		}
 	}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,

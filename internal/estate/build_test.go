@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // Test resources are written as ARM JSON and converted here the way a reader
@@ -408,5 +409,29 @@ func TestDisksShareHolderRefs(t *testing.T) {
 		t.Errorf("disk of a missing set: %+v", d3.KeyRefs)
 	case len(e.Keys[0].Users) != 2 || e.Keys[0].Users[0] != d1 || e.Keys[0].Users[1] != d2:
 		t.Errorf("key users %v", e.Keys[0].Users)
+	}
+}
+
+// TestRoleAssignmentsShareStrings: role assignments of one scope, principal
+// and role share one copy of each lower-cased string.
+func TestRoleAssignmentsShareStrings(t *testing.T) {
+	b := NewBuilder()
+	for _, name := range []string{"a1", "a2"} {
+		b.Add(testResource(t, `{"id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/`+name+`",
+			"properties": {"scope": "/subscriptions/S/resourceGroups/RG", "principalId": "P1",
+			"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/ABC"}}`))
+	}
+	e := b.Build()
+	if len(e.RoleAssignments) != 2 {
+		t.Fatalf("%d role assignments", len(e.RoleAssignments))
+	}
+	x, y := e.RoleAssignments[0], e.RoleAssignments[1]
+	if x.Scope != "/subscriptions/s/resourcegroups/rg" || x.PrincipalID != "p1" || x.RoleID != "abc" {
+		t.Errorf("read %q %q %q", x.Scope, x.PrincipalID, x.RoleID)
+	}
+	for _, p := range [][2]string{{x.Scope, y.Scope}, {x.PrincipalID, y.PrincipalID}, {x.RoleID, y.RoleID}} {
+		if unsafe.StringData(p[0]) != unsafe.StringData(p[1]) {
+			t.Errorf("%q is not shared", p[0])
+		}
 	}
 }
