@@ -143,9 +143,8 @@ type reader struct {
 	pending []estate.Warning
 	// skipped is decodeMembers' list of the members it passed over.
 	skipped []string
-	// tagList is readTags' scratch list, tagAt its index of a long one.
-	tagList estate.Tags
-	tagAt   map[string]int
+	// tagAt is readTags' index of a long list of tags.
+	tagAt map[string]int
 	// names caches member names, so that the many objects of a large input
 	// share one copy of each; strs interns short string values.
 	names *nameCache
@@ -329,6 +328,9 @@ type item struct {
 	// badTags are the tags readTags found holding objects or arrays, with
 	// their JSON types.
 	badTags map[string]string
+	// tags is what readTags read, sorted: obj["tags"] holds it until the
+	// item is released, and a resource that keeps its tags copies it.
+	tags estate.Tags
 	// skims are string members of a resource of such a type kept as written
 	// in scratch instead of decoded (see displayMembers), in input order.
 	skims   []skim
@@ -687,6 +689,8 @@ func (rd *reader) release(it *item) {
 	it.at, it.children, it.skipped = it.at[:0], it.children[:0], false
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
 	clear(it.badTags)
+	clear(it.tags)
+	it.tags = it.tags[:0]
 	if len(rd.free) < 64 {
 		rd.free = append(rd.free, it)
 	}

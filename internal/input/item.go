@@ -273,10 +273,13 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, it.badTags[k])
 			}
 		}
-		if keep {
-			return t
+		switch {
+		case !keep:
+			return nil
+		case len(t) == 0:
+			return estate.Tags{}
 		}
-		return nil
+		return slices.Clone(t) // t is the item's, reused once it is released
 	case estate.Object:
 		var out estate.Tags
 		if keep {

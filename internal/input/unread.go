@@ -82,8 +82,9 @@ type skim struct {
 
 // readTags decodes the next value, a "tags" object, as decodeValue does one
 // whose keys keep their case, straight into what a resource keeps: the values
-// that are strings, numbers, booleans or null as text, sorted by key. The JSON
-// types of the others, which are warned about (see tags), go to it.badTags.
+// that are strings, numbers, booleans or null as text, sorted by key, in
+// it.tags (copied by tags only for a resource that keeps them: most do not).
+// The JSON types of the others, which are warned about, go to it.badTags.
 func (rd *reader) readTags(it *item) (estate.Tags, error) {
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
@@ -91,7 +92,8 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 	if _, err := rd.dec.ReadToken(); err != nil {
 		return nil, err
 	}
-	rd.tagList = rd.tagList[:0]
+	clear(it.tags)
+	it.tags = it.tags[:0]
 	clear(rd.tagAt)
 	clear(it.badTags)
 	for rd.dec.PeekKind() != '}' {
@@ -100,7 +102,7 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 			return nil, err
 		}
 		name := rd.unquote(raw)
-		i := rd.findTag(name)
+		i := rd.findTag(it.tags, name)
 		if _, bad := it.badTags[name]; (i >= 0 || bad) && !rd.quiet {
 			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 		}
@@ -111,9 +113,9 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 		switch v.(type) {
 		case nil, string, float64, bool:
 			if i >= 0 {
-				rd.tagList[i].Value = estate.Scalar(v)
+				it.tags[i].Value = estate.Scalar(v)
 			} else {
-				rd.addTag(estate.Tag{Key: name, Value: estate.Scalar(v)})
+				it.tags = rd.addTag(it.tags, estate.Tag{Key: name, Value: estate.Scalar(v)})
 			}
 			delete(it.badTags, name)
 		default:
@@ -122,27 +124,25 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 			}
 			it.badTags[name] = typeName(v)
 			if i >= 0 {
-				rd.tagList = slices.Delete(rd.tagList, i, i+1)
+				it.tags = slices.Delete(it.tags, i, i+1)
 				clear(rd.tagAt) // positions moved: made again when needed
 			}
 		}
 	}
 	_, err := rd.dec.ReadToken()
-	if len(rd.tagList) == 0 {
-		return estate.Tags{}, err
-	}
-	return estate.SortTags(slices.Clone(rd.tagList)), err
+	it.tags = estate.SortTags(it.tags)
+	return it.tags, err
 }
 
 // tagsIndexed is how many tags readTags looks through one by one before it
 // indexes them.
 const tagsIndexed = 16
 
-// findTag returns the position of the tag with that key among readTags'
-// tags so far, or -1.
-func (rd *reader) findTag(key string) int {
-	if len(rd.tagList) <= tagsIndexed {
-		for i, t := range rd.tagList {
+// findTag returns the position of the tag with that key among the tags
+// readTags has read so far, or -1.
+func (rd *reader) findTag(tags estate.Tags, key string) int {
+	if len(tags) <= tagsIndexed {
+		for i, t := range tags {
 			if t.Key == key {
 				return i
 			}
@@ -153,7 +153,7 @@ func (rd *reader) findTag(key string) int {
 		if rd.tagAt == nil {
 			rd.tagAt = map[string]int{}
 		}
-		for i, t := range rd.tagList {
+		for i, t := range tags {
 			rd.tagAt[t.Key] = i
 		}
 	}
@@ -164,9 +164,9 @@ func (rd *reader) findTag(key string) int {
 }
 
 // addTag adds a tag findTag did not find.
-func (rd *reader) addTag(t estate.Tag) {
+func (rd *reader) addTag(tags estate.Tags, t estate.Tag) estate.Tags {
 	if len(rd.tagAt) > 0 {
-		rd.tagAt[t.Key] = len(rd.tagList)
+		rd.tagAt[t.Key] = len(tags)
 	}
-	rd.tagList = append(rd.tagList, t)
+	return append(tags, t)
 }
