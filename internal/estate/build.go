@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -44,19 +45,21 @@ func Relevant(typ string) bool {
 // Builder collects resources from any number of sources and links them into an
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
-	resources  []*Resource
-	prepared   []prepared // prepared[i] is what Add read off resources[i]
-	evidence   map[string]map[string]string
-	strs       map[string]string // see share
-	tags       tagSets
-	byID       idIndex           // positions in resources
-	principals map[string]string // managed identity object id → resource id, from every resource read
-	header     *Header
-	audit      []*AuditRecord
-	warnings   []Warning
-	stats      Stats
-	duplicates int
-	firstDup   string
+	resources    []*Resource
+	prepared     []prepared                     // prepared[i] is what Add read off resources[i]
+	evidence     map[uint64][]map[string]string // see shareEvidence
+	evidenceN    int
+	evidenceSeed maphash.Seed
+	strs         map[string]string // see share
+	tags         tagSets
+	byID         idIndex           // positions in resources
+	principals   map[string]string // managed identity object id → resource id, from every resource read
+	header       *Header
+	audit        []*AuditRecord
+	warnings     []Warning
+	stats        Stats
+	duplicates   int
+	firstDup     string
 }
 
 // NewBuilder returns an empty Builder.
@@ -208,26 +211,32 @@ func (b *Builder) shareEvidence(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return m
 	}
-	names := make([]string, 0, len(m))
+	if b.evidence == nil {
+		b.evidenceSeed, b.evidence = maphash.MakeSeed(), map[uint64][]map[string]string{}
+	}
+	var room [8]string
+	names := room[:0]
 	for k := range m {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var key strings.Builder
+	var h maphash.Hash
+	h.SetSeed(b.evidenceSeed)
 	for _, k := range names {
-		key.WriteString(k)
-		key.WriteByte(0)
-		key.WriteString(m[k])
-		key.WriteByte(0)
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(m[k])
+		h.WriteByte(0)
 	}
-	if shared, ok := b.evidence[key.String()]; ok {
-		return shared
+	sum := h.Sum64()
+	for _, shared := range b.evidence[sum] {
+		if maps.Equal(shared, m) {
+			return shared
+		}
 	}
-	if b.evidence == nil {
-		b.evidence = map[string]map[string]string{}
-	}
-	if len(b.evidence) < maxEvidence {
-		b.evidence[key.String()] = m
+	if b.evidenceN < maxEvidence {
+		b.evidence[sum] = append(b.evidence[sum], m)
+		b.evidenceN++
 	}
 	return m
 }
