@@ -39,7 +39,7 @@ var cmkTenantIsolation = &Rule{
 		tagKey := env.Policy.TenantTagKey
 		keys := env.labels[:0]
 		for _, ref := range refs {
-			keys = append(keys, refLabel(ref))
+			keys = append(keys, env.labelOf(ref))
 		}
 		env.labels = keys
 		var s sharing

@@ -105,6 +105,14 @@ func refLabel(ref *estate.KeyRef) string {
 	return ref.Raw
 }
 
+// labelOf returns refLabel(ref), remembering the last one.
+func (env *Env) labelOf(ref *estate.KeyRef) string {
+	if env.label.ref != ref {
+		env.label.ref, env.label.s = ref, refLabel(ref)
+	}
+	return env.label.s
+}
+
 // refAbsent reports whether the service names no key at all: the reference
 // field is empty, as opposed to present but malformed.
 func refAbsent(ref *estate.KeyRef) bool {
@@ -195,7 +203,7 @@ func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdi
 		if statusRank(v.Status) > statusRank(worst) {
 			worst = v.Status
 		}
-		k := env.evidence.start().str("reference", refLabel(ref)).str("field", ref.Field).
+		k := env.evidence.start().str("reference", env.labelOf(ref)).str("field", ref.Field).
 			str("status", string(v.Status)).str("reason", v.Reason)
 		if len(ref.Via) > 0 {
 			k.strs("via", ref.Via)
