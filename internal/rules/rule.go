@@ -124,14 +124,14 @@ type Env struct {
 	// own, and fork starts them empty.
 	evidence evidence
 	messages messages
+	refMaps  []map[string]any
+	labels   []string
 	// label is the refLabel of the reference labelled last: the key rules
 	// judge a workload in turn, and each names its references.
 	label struct {
 		ref *estate.KeyRef
 		s   string
 	}
-	refMaps []map[string]any
-	labels  []string
 }
 
 // indexes hold what rules look up across the estate for each subject, built
