@@ -115,8 +115,11 @@ func loadFramework(id string) (*frameworks.Framework, error) {
 // resources judged (see judgedResources), every key and vault, and each
 // workload's chain through its identity to its key and vault. It only copies
 // what the estate says.
-func reportContext(e *estate.Estate, judged []report.Resource) *report.Context {
-	c := &report.Context{Resources: judged}
+func reportContext(e *estate.Estate, judged []judgedResource) *report.Context {
+	c := &report.Context{Resources: make([]report.Resource, len(judged))}
+	for i, j := range judged {
+		c.Resources[i] = describe(e, j)
+	}
 	for _, k := range e.Keys {
 		kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
 			URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
@@ -168,12 +171,21 @@ func reportContext(e *estate.Estate, judged []report.Resource) *report.Context {
 	return c
 }
 
-// judgedResources describes the resources results are about, once each, in
-// the order of the results. Results sorted by resource (as evaluation makes
+// judgedResource is a resource results are about, as the context needs it
+// later: its id and type as the results give them, and the estate's resource
+// (nil when the estate does not hold it). Nothing is copied, so that a scan
+// of a million resources can keep a list of them cheaply.
+type judgedResource struct {
+	id, typ string
+	r       *estate.Resource
+}
+
+// judgedResources lists the resources results are about, once each, in the
+// order of the results. Results sorted by resource (as evaluation makes
 // them) list each resource's results together; a resource's results may also
 // be cut into several calls, as long as the cut falls between resources.
-func judgedResources(e *estate.Estate, results []rules.Result) []report.Resource {
-	var out []report.Resource
+func judgedResources(e *estate.Estate, results []rules.Result) []judgedResource {
+	var out []judgedResource
 	last := ""
 	for i := range results {
 		res := &results[i]
@@ -181,20 +193,25 @@ func judgedResources(e *estate.Estate, results []rules.Result) []report.Resource
 			continue
 		}
 		last = res.Resource
-		rc := report.Resource{ID: res.Resource, Type: res.ResourceType}
-		id, _ := estate.ParseID(res.Resource)
-		rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(res.Resource)
-		if r := e.Resource(res.Resource); r != nil {
-			rc.Service = serviceName(r)
-			rc.Name = cmpOr(lastName(r.ID), rc.Name)
-			rc.Location, rc.Tags = r.Location, e.TagMap(r.Tags)
-			if r.Source.File != "" {
-				rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
-			}
-		}
-		out = append(out, rc)
+		out = append(out, judgedResource{res.Resource, res.ResourceType, e.Resource(res.Resource)})
 	}
 	return out
+}
+
+// describe describes a judged resource for the report context.
+func describe(e *estate.Estate, j judgedResource) report.Resource {
+	rc := report.Resource{ID: j.id, Type: j.typ}
+	id, _ := estate.ParseID(j.id)
+	rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(j.id)
+	if r := j.r; r != nil {
+		rc.Service = serviceName(r)
+		rc.Name = cmpOr(lastName(r.ID), rc.Name)
+		rc.Location, rc.Tags = r.Location, e.TagMap(r.Tags)
+		if r.Source.File != "" {
+			rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
+		}
+	}
+	return rc
 }
 
 // serviceName names what kind of thing a judged resource is: its service for

@@ -182,9 +182,9 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	var (
 		n, held int
 		failing bool
-		judged  []report.Resource // for the context
-		kept    []*[]byte         // the first pass's encoded blocks, while they fit
-		spilled atomic.Bool       // they did not: the second pass encodes them
+		judged  []judgedResource // for the context
+		kept    []*[]byte        // the first pass's encoded blocks, while they fit
+		spilled atomic.Bool      // they did not: the second pass encodes them
 	)
 	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
 		func() func([]rules.Result) blockFacts {
@@ -314,9 +314,9 @@ var keepResults = 32 << 20
 // blockFacts is what the first pass of streamScan keeps of a block of results.
 type blockFacts struct {
 	n       int
-	failing bool              // a failing result at or above --fail-on
-	judged  []report.Resource // the resources judged, for the context
-	encoded encodedBlock      // the results encoded, unless they were already too many to keep
+	failing bool             // a failing result at or above --fail-on
+	judged  []judgedResource // the resources judged, for the context
+	encoded encodedBlock     // the results encoded, unless they were already too many to keep
 }
 
 // factsOf notes the facts of a block of results; it runs on the goroutine
