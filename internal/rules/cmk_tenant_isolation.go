@@ -209,8 +209,10 @@ type keySharers struct {
 	// one user; head is its first maxListed entries, which every user not
 	// among them lists. Results share them and never change them.
 	listed, head []map[string]any
-	headHash     uint64 // hashMaps(head)
-	headHashed   bool   // headHash is set: head holds no value hashMaps cannot hash
+	// listedHashes are the hashMap of each of listed, from which the hash
+	// of head (hashMaps(head)) and of listed without one user are summed.
+	listedHashes []uint64
+	headHash     uint64
 	// Tenants by number: the lower-case tag value, its number, and how many
 	// users carry it.
 	names     []string
@@ -288,10 +290,16 @@ func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
 	}
 	if len(k.users) > 1 {
 		for _, u := range k.users[:min(len(k.users), maxListed+1)] {
-			k.listed = append(k.listed, sharerEvidence(env, u))
+			m := sharerEvidence(env, u)
+			h, _ := hashMap(m) // its values are strings, which hash
+			k.listed = append(k.listed, m)
+			k.listedHashes = append(k.listedHashes, h)
 		}
 		k.head = k.listed[:min(len(k.listed), maxListed):min(len(k.listed), maxListed)]
-		k.headHash, k.headHashed = hashMaps(k.head)
+		k.headHash = listHashStart
+		for _, h := range k.listedHashes[:len(k.head)] {
+			k.headHash = listHash(k.headHash, h)
+		}
 	}
 	if len(k.names) > 1 {
 		n := int32(len(k.users))
@@ -340,11 +348,16 @@ func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, ke
 		return s
 	}
 	s.keys = keys[:1:1]
-	s.listed, s.listedHash, s.hashed = k.head, k.headHash, k.headHashed
+	s.listed, s.listedHash, s.hashed = k.head, k.headHash, true
 	for i := range k.listed {
 		if k.users[i].w == w {
 			s.listed = append(append(make([]map[string]any, 0, len(k.listed)-1), k.listed[:i]...), k.listed[i+1:]...)
-			s.hashed = false
+			s.listedHash = listHashStart
+			for j, h := range k.listedHashes {
+				if j != i {
+					s.listedHash = listHash(s.listedHash, h)
+				}
+			}
 			break
 		}
 	}

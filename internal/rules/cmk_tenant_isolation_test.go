@@ -67,3 +67,31 @@ func TestCMKTenantIsolationBoundsItsLists(t *testing.T) {
 		t.Errorf("st01 message: %s", r.Message)
 	}
 }
+
+// TestKeySharersHashTheirLists checks the hashes a key's tally gives with
+// the sharer lists it hands out: the table of an Env finds evidence by them.
+func TestKeySharersHashTheirLists(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"value": [`)
+	for i := range 25 {
+		fmt.Fprintf(&b, `{"id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st%02d",
+		  "tags": {"tenant": "t%d"}, "properties": {"encryption": {"keySource": "Microsoft.Keyvault",
+		  "keyvaultproperties": {"keyvaulturi": "https://kv-shared.vault.azure.net/", "keyname": "k"}}}},`, i, i%3)
+	}
+	b.WriteString(`{"id": "/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-shared", "properties": {"vaultUri": "https://kv-shared.vault.azure.net/"}}]}`)
+	bld := estate.NewBuilder()
+	if err := input.Read(context.Background(), "shared.json", strings.NewReader(b.String()), bld); err != nil {
+		t.Fatal(err)
+	}
+	e := bld.Build()
+	env := newEnv(e, policy.Default(), fixtureNow)
+	for _, w := range e.Workloads {
+		ref := w.KeyRefs[0]
+		mine, known := tenantTag(env, w.Resource)
+		s := sharersOf(env, ref).sharing(w, mine, known, []string{refLabel(ref)})
+		want, _ := hashMaps(s.listed)
+		if !s.hashed || s.listedHash != want || len(s.listed) != maxListed {
+			t.Errorf("%s: %d listed, hashed %v as %x, want %d hashed as %x", w.Name, len(s.listed), s.hashed, s.listedHash, maxListed, want)
+		}
+	}
+}
