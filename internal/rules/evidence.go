@@ -16,16 +16,20 @@ import (
 // read evidence.
 //
 // A map is described pair by pair (str, num, strs, maps, val, kv, strMap
-// and the others below), then made by done. The pairs are hashed as they are described, without
-// boxing them into interfaces, and looked up in a table of the maps made
-// last: one slot per hash, so the table never holds more than evidenceSlots
+// and the others below), then made by done. The pairs are hashed as they
+// are described, without boxing them into interfaces, and looked up in a
+// table of the maps made last: one slot per hash, so the table never holds more than evidenceSlots
 // maps. A value of a type the table cannot compare is boxed into a new map
 // that is not kept. An evidence serves one goroutine, as its Env does.
 type evidence struct {
 	slots []evSlot
 	pairs []evPair
-	hash  uint64
-	odd   bool // a value the table cannot compare: make a map and keep none
+	// The pairs' values that are neither strings nor ints, by evPair.i.
+	lists    [][]string
+	mapLists [][]map[string]any
+	others   []any
+	hash     uint64
+	odd      bool // a value the table cannot compare: make a map and keep none
 }
 
 // evidenceSeed seeds the hashes of evidence. It is the same for every Env,
@@ -42,28 +46,26 @@ type evSlot struct {
 	m    map[string]any
 }
 
-// evKind says which field of an evPair holds its value.
+// evKind says where an evPair's value is.
 type evKind uint8
 
 const (
 	evString  evKind = iota // s
 	evInt                   // i
-	evStrings               // ss
-	evMaps                  // ms
-	evOther                 // a
+	evStrings               // evidence.lists[i]
+	evMaps                  // evidence.mapLists[i]
+	evOther                 // evidence.others[i]
 )
 
 // evPair is one key and value of the map being described. Strings and the
 // slices rules list are kept as they are, so that describing a map that is
-// found in the table boxes nothing.
+// found in the table boxes nothing; the pair is small, since most values
+// are strings, and lists wait beside it in the evidence.
 type evPair struct {
 	key  string
-	kind evKind
 	s    string
 	i    int
-	ss   []string
-	ms   []map[string]any
-	a    any
+	kind evKind
 	copy bool // the map made holds a copy of the list: the caller reuses it
 }
 
@@ -73,6 +75,7 @@ func (e *evidence) start() *evidence {
 		e.slots = make([]evSlot, evidenceSlots)
 	}
 	e.pairs, e.hash, e.odd = e.pairs[:0], 0, false
+	e.lists, e.mapLists, e.others = e.lists[:0], e.mapLists[:0], e.others[:0]
 	return e
 }
 
@@ -97,13 +100,15 @@ func (e *evidence) num(k string, v int) *evidence {
 // strs adds a list of strings, which the map made may hold: it must not
 // change after.
 func (e *evidence) strs(k string, v []string) *evidence {
-	return e.add(evPair{key: k, kind: evStrings, ss: v}, hashStrings(v))
+	e.lists = append(e.lists, v)
+	return e.add(evPair{key: k, kind: evStrings, i: len(e.lists) - 1}, hashStrings(v))
 }
 
 // strsBuf adds a list of strings that the caller reuses: the map made holds
 // a copy of it.
 func (e *evidence) strsBuf(k string, v []string) *evidence {
-	return e.add(evPair{key: k, kind: evStrings, ss: v, copy: true}, hashStrings(v))
+	e.lists = append(e.lists, v)
+	return e.add(evPair{key: k, kind: evStrings, i: len(e.lists) - 1, copy: true}, hashStrings(v))
 }
 
 // maps adds a list of maps, which the map made may hold: neither the list
@@ -135,7 +140,8 @@ func (e *evidence) mapsBufHashed(k string, v []map[string]any, hash uint64, ok b
 // addMaps adds a list of maps whose hash is h (when ok).
 func (e *evidence) addMaps(k string, v []map[string]any, h uint64, ok, copy bool) *evidence {
 	e.odd = e.odd || !ok
-	return e.add(evPair{key: k, kind: evMaps, ms: v, copy: copy}, h)
+	e.mapLists = append(e.mapLists, v)
+	return e.add(evPair{key: k, kind: evMaps, i: len(e.mapLists) - 1, copy: copy}, h)
 }
 
 // val adds a value of any type.
@@ -152,7 +158,8 @@ func (e *evidence) val(k string, v any) *evidence {
 	}
 	h, ok := hashAny(v)
 	e.odd = e.odd || !ok
-	return e.add(evPair{key: k, kind: evOther, a: v}, h)
+	e.others = append(e.others, v)
+	return e.add(evPair{key: k, kind: evOther, i: len(e.others) - 1}, h)
 }
 
 // kv adds key, value pairs as Ev lists them.
@@ -222,18 +229,18 @@ func (e *evidence) build() map[string]any {
 			m[p.key] = p.i
 		case evStrings:
 			if p.copy {
-				m[p.key] = clone(p.ss)
+				m[p.key] = clone(e.lists[p.i])
 			} else {
-				m[p.key] = p.ss
+				m[p.key] = e.lists[p.i]
 			}
 		case evMaps:
 			if p.copy {
-				m[p.key] = clone(p.ms)
+				m[p.key] = clone(e.mapLists[p.i])
 			} else {
-				m[p.key] = p.ms
+				m[p.key] = e.mapLists[p.i]
 			}
 		default:
-			m[p.key] = p.a
+			m[p.key] = e.others[p.i]
 		}
 	}
 	return m
@@ -269,15 +276,15 @@ func (e *evidence) equal(m map[string]any) bool {
 				return false
 			}
 		case evStrings:
-			if !equalAny(p.ss, v) {
+			if !equalAny(e.lists[p.i], v) {
 				return false
 			}
 		case evMaps:
-			if !equalAny(p.ms, v) {
+			if !equalAny(e.mapLists[p.i], v) {
 				return false
 			}
 		default:
-			if !equalAny(p.a, v) {
+			if !equalAny(e.others[p.i], v) {
 				return false
 			}
 		}
