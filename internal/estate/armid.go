@@ -1,8 +1,10 @@
 package estate
 
 import (
+	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // ID is a parsed ARM resource id. Types are lower-cased; names keep their case.
@@ -145,12 +147,34 @@ var knownTypes = func() map[string]string {
 	return m
 }()
 
+// otherTypes shares the strings of types no rule reads, as knownTypes does
+// those rules read: a large estate names a few hundred types a million times.
+// Ids are parsed on every core, so the map is replaced, never changed.
+var otherTypes atomic.Pointer[map[string]string]
+
+// maxOtherTypes bounds otherTypes; types beyond it get a string each.
+const maxOtherTypes = 1024
+
 // internType returns the type as a string, shared when it is a known one.
 func internType(b []byte) string {
 	if t, ok := knownTypes[string(b)]; ok {
 		return t
 	}
-	return string(b)
+	old := otherTypes.Load()
+	if old != nil {
+		if t, ok := (*old)[string(b)]; ok {
+			return t
+		}
+	}
+	t := string(b)
+	if old == nil || len(*old) < maxOtherTypes {
+		m := map[string]string{t: t}
+		if old != nil {
+			maps.Copy(m, *old)
+		}
+		otherTypes.CompareAndSwap(old, &m) // losing a race only costs a later miss
+	}
+	return t
 }
 
 // parseIDSegments parses ids of very many segments, which real ids never have.

@@ -1,6 +1,9 @@
 package estate
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 func TestParseID(t *testing.T) {
 	const rg = "/subscriptions/1111AAAA-1111-1111-1111-111111111111/resourceGroups/RG-Sec"
@@ -78,6 +81,22 @@ func TestWithin(t *testing.T) {
 	for _, c := range cases {
 		if got := Within(c.id, c.scope); got != c.want {
 			t.Errorf("Within(%q, %q) = %v, want %v", c.id, c.scope, got, c.want)
+		}
+	}
+}
+
+// TestParseIDSharesTypes: ids of one type, read by rules or not, share its
+// string.
+func TestParseIDSharesTypes(t *testing.T) {
+	const rg = "/subscriptions/s/resourceGroups/rg/providers/"
+	for _, ids := range [][2]string{
+		{rg + "Microsoft.Compute/virtualMachines/vm1/extensions/e1", rg + "microsoft.compute/VIRTUALMACHINES/vm2/Extensions/e2"},
+		{rg + "Microsoft.KeyVault/vaults/kv1/keys/k1", rg + "Microsoft.KeyVault/vaults/kv2/keys/k2"},
+	} {
+		a, _ := ParseID(ids[0])
+		b, _ := ParseID(ids[1])
+		if a.Type == "" || a.Type != b.Type || unsafe.StringData(a.Type) != unsafe.StringData(b.Type) {
+			t.Errorf("%s: types %q and %q are not one string", ids[0], a.Type, b.Type)
 		}
 	}
 }

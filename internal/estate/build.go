@@ -38,9 +38,17 @@ var graphTypes = map[string]bool{
 
 // Relevant reports whether resources of a lower-case type are read by any rule.
 // Sources may skip decoding the properties of other resources.
-func Relevant(typ string) bool {
-	return graphTypes[typ] || serviceByType[typ] != nil
-}
+func Relevant(typ string) bool { return relevantTypes[typ] }
+
+// relevantTypes are the types Relevant accepts, in one map: it is asked about
+// every resource read, most often about a type it does not hold.
+var relevantTypes = func() map[string]bool {
+	m := maps.Clone(graphTypes)
+	for t := range serviceByType {
+		m[t] = true
+	}
+	return m
+}()
 
 // Builder collects resources from any number of sources and links them into an
 // Estate. Add may be called in any order: references are resolved in Build.
