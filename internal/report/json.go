@@ -83,7 +83,9 @@ func AppendJSONResult(b []byte, r *rules.Result) ([]byte, error) {
 }
 
 // ResultEncoder appends results as AppendJSONResult does, reusing its
-// scratch space from one result to the next.
+// scratch space from one result to the next and the encodings of evidence
+// maps it has met before, which it therefore takes to be unchanged since (as
+// rules promise). It serves one goroutine.
 type ResultEncoder struct{ e jsonEncoder }
 
 // Append appends r to b as AppendJSONResult does.
