@@ -220,7 +220,7 @@ func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Res
 		}
 		counted := false
 		for gi := range group {
-			if sub := &group[gi]; !counted && sub.kind == workloadSubject && RequiresCMK(p, sub.w) {
+			if sub := &group[gi]; !counted && sub.kind == workloadSubject && classify(env, sub.w.Resource).Sensitive {
 				counted = true
 				t.inScope = append(t.inScope, scoped{sub.res, !blocked})
 				t.summary.InScope++
