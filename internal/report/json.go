@@ -92,7 +92,7 @@ type ResultEncoder struct{ e jsonEncoder }
 func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
 	re.e.b, re.e.err = b, nil
 	if re.e.evidenceCache == nil {
-		re.e.evidenceCache = &evidenceCache{}
+		re.e.evidenceCache, re.e.plain = &evidenceCache{}, &plainStrings{}
 	}
 	re.e.result(r)
 	b, re.e.b = re.e.b, nil
@@ -110,6 +110,9 @@ type jsonEncoder struct {
 	evidenceCache *evidenceCache
 	// resource and resourceType are the last of a result's.
 	resource, resourceType lastString
+	// plain, when not nil, holds long strings met before that are
+	// written as they are.
+	plain *plainStrings
 }
 
 // jsonChunk is the size of the encoder's buffer, and about that of the
@@ -118,7 +121,7 @@ type jsonEncoder struct {
 const jsonChunk = 1 << 20
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
-	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk), evidenceCache: &evidenceCache{}}
+	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk), evidenceCache: &evidenceCache{}, plain: &plainStrings{}}
 }
 
 func (e *jsonEncoder) flush() error {
@@ -240,7 +243,7 @@ func (e *jsonEncoder) strs(v []string, depth int) {
 			e.b = append(e.b, ',')
 		}
 		e.newline(depth + 1)
-		e.b = appendJSONString(e.b, s)
+		e.b = e.plain.append(e.b, s)
 	}
 	if len(v) > 0 {
 		e.newline(depth)
@@ -265,7 +268,7 @@ func (e *jsonEncoder) value(v any, depth int) {
 	case nil:
 		e.b = append(e.b, "null"...)
 	case string:
-		e.b = appendJSONString(e.b, x)
+		e.b = e.plain.append(e.b, x)
 	case bool:
 		e.b = strconv.AppendBool(e.b, x)
 	case int:

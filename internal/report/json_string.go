@@ -144,3 +144,39 @@ func (l *lastString) append(b []byte, s string) []byte {
 	}
 	return append(b, l.enc...)
 }
+
+// plainStrings holds long strings that JSON writes as they are, each in a
+// slot chosen by its length and last bytes: evidence repeats the ids of keys,
+// vaults and workloads, and comparing an id with one met before is cheaper
+// than looking at its bytes for characters to escape.
+type plainStrings struct {
+	slots [1 << plainSlotBits]string
+}
+
+// plainSlotBits sets the number of slots of plainStrings; plainMin is the
+// shortest string it holds.
+const (
+	plainSlotBits = 10
+	plainMin      = 24
+)
+
+// append appends s as appendJSONString does; p may be nil.
+func (p *plainStrings) append(b []byte, s string) []byte {
+	if p == nil || len(s) < plainMin {
+		return appendJSONString(b, s)
+	}
+	i := ((uint64(len(s)) ^ word(s, len(s)-8)) * 0x9e3779b97f4a7c15) >> (64 - plainSlotBits)
+	if p.slots[i] == s {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	start := len(b)
+	b = appendJSONString(b, s)
+	// Escaping lengthens what it escapes: s is plain when it took only
+	// its quotes.
+	if len(b)-start == len(s)+2 {
+		p.slots[i] = s
+	}
+	return b
+}

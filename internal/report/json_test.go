@@ -261,7 +261,42 @@ func FuzzAppendJSONString(f *testing.F) {
 		if string(got) != "prefix"+string(want) {
 			t.Fatalf("appendJSONString(%q) = %q, want %q", s, got[len("prefix"):], want)
 		}
+		// Through plainStrings, the string met a first and a second time,
+		// and another of its length and ending met after it.
+		var p plainStrings
+		other := strings.Repeat("<", len(s)/2) + s[len(s)/2:]
+		for _, x := range []string{s, s, other, s} {
+			want, _ := json.Marshal(x)
+			if got := p.append([]byte("prefix"), x); string(got) != "prefix"+string(want) {
+				t.Fatalf("plainStrings.append(%q) = %q, want %q", x, got[len("prefix"):], want)
+			}
+		}
 	})
+}
+
+// TestPlainStrings holds plainStrings to encoding/json for strings met again,
+// and for strings that share a slot with one met before (same length and
+// last eight bytes) but not its characters.
+func TestPlainStrings(t *testing.T) {
+	id := "/subscriptions/1aeaa4f9-9296-a99b-20a5-8985fabe9751/resourceGroups/rg-7"
+	strs := []string{
+		id, id, "<" + id[1:], id, `\` + id[1:], "\u2028" + id[3:], "\xff" + id[1:], id[:plainMin], id[:plainMin-1],
+		"é" + id[2:], id, `"` + id[1:], "<" + id[1:],
+	}
+	var p plainStrings
+	for _, s := range strs {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.append(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("append(%q) = %s, want %s", s, got, want)
+		}
+	}
+	var none *plainStrings
+	if got := none.append(nil, "a<b"); string(got) != `"a\u003cb"` {
+		t.Errorf("nil plainStrings: %s", got)
+	}
 }
 
 // TestResultEncoderReuse holds a ResultEncoder that has encoded other results
