@@ -147,9 +147,9 @@ var knownTypes = func() map[string]string {
 	return m
 }()
 
-// otherTypes shares the strings of types no rule reads, as knownTypes does
-// those rules read: a large estate names a few hundred types a million times.
-// Ids are parsed on every core, so the map is replaced, never changed.
+// otherTypes is knownTypes and the types no rule reads met so far, whose
+// strings it shares too: a large estate names a few hundred types a million
+// times. Ids are parsed on every core, so the map is replaced, never changed.
 var otherTypes atomic.Pointer[map[string]string]
 
 // maxOtherTypes bounds otherTypes; types beyond it get a string each.
@@ -157,22 +157,19 @@ const maxOtherTypes = 1024
 
 // internType returns the type as a string, shared when it is a known one.
 func internType(b []byte) string {
-	if t, ok := knownTypes[string(b)]; ok {
+	cur := otherTypes.Load()
+	types := cur
+	if types == nil {
+		types = &knownTypes
+	}
+	if t, ok := (*types)[string(b)]; ok {
 		return t
 	}
-	old := otherTypes.Load()
-	if old != nil {
-		if t, ok := (*old)[string(b)]; ok {
-			return t
-		}
-	}
 	t := string(b)
-	if old == nil || len(*old) < maxOtherTypes {
-		m := map[string]string{t: t}
-		if old != nil {
-			maps.Copy(m, *old)
-		}
-		otherTypes.CompareAndSwap(old, &m) // losing a race only costs a later miss
+	if len(*types) < len(knownTypes)+maxOtherTypes {
+		m := maps.Clone(*types)
+		m[t] = t
+		otherTypes.CompareAndSwap(cur, &m) // losing a race only costs a later miss
 	}
 	return t
 }

@@ -86,7 +86,8 @@ func (b *Builder) Add(r *Resource) {
 		return
 	}
 	r.Tags = b.tags.share(r.Tags)
-	if i := b.byID.find(b.resources, r.ID); i >= 0 {
+	h := b.byID.hash(r.ID)
+	if i := b.byID.findHash(b.resources, r.ID, h); i >= 0 {
 		if b.duplicates++; b.firstDup == "" {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
@@ -94,7 +95,7 @@ func (b *Builder) Add(r *Resource) {
 		b.prepared[i] = b.prepare(r)
 		return
 	}
-	b.byID.add(r.ID, len(b.resources))
+	b.byID.addHash(h, len(b.resources))
 	b.resources = append(b.resources, r)
 	b.prepared = append(b.prepared, b.prepare(r))
 }

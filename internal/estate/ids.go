@@ -51,7 +51,11 @@ func newIDIndex(size int) idIndex {
 
 // find returns the position of the resource with that id in list, or -1.
 func (x *idIndex) find(list []*Resource, id string) int {
-	h := x.hash(id)
+	return x.findHash(list, id, x.hash(id))
+}
+
+// findHash is find for an id whose hash is h.
+func (x *idIndex) findHash(list []*Resource, id string, h uint64) int {
 	i, ok := x.first[h]
 	if !ok {
 		return -1
@@ -69,8 +73,10 @@ func (x *idIndex) find(list []*Resource, id string) int {
 
 // add records that the resource with that id is at position i; find must
 // not know the id yet.
-func (x *idIndex) add(id string, i int) {
-	h := x.hash(id)
+func (x *idIndex) add(id string, i int) { x.addHash(x.hash(id), i) }
+
+// addHash is add for an id whose hash is h.
+func (x *idIndex) addHash(h uint64, i int) {
 	if _, taken := x.first[h]; !taken {
 		x.first[h] = i
 		return
