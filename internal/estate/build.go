@@ -59,6 +59,7 @@ type Builder struct {
 	evidenceN    int
 	evidenceSeed maphash.Seed
 	strs         map[string]string // see share
+	appRefs      map[string]Object // see appProps
 	tags         tagSets
 	byID         idIndex           // positions in resources
 	principals   map[string]string // managed identity object id → resource id, from every resource read
@@ -115,11 +116,14 @@ type prepared struct {
 // Disk encryption sets keep theirs: impact reads them again.
 func (b *Builder) prepare(r *Resource) prepared {
 	if graphTypes[r.Type] {
-		if r.Type == "microsoft.authorization/roleassignments" {
+		switch r.Type {
+		case "microsoft.authorization/roleassignments":
 			ra := newRoleAssignment(r)
 			ra.Scope, ra.PrincipalID, ra.RoleID = b.share(ra.Scope), b.share(ra.PrincipalID), b.share(ra.RoleID)
 			r.Props = released
 			return prepared{ra: ra}
+		case "microsoft.web/sites", "microsoft.web/sites/slots":
+			r.Props = b.appProps(r.Props)
 		}
 		return prepared{}
 	}
@@ -135,6 +139,32 @@ func (b *Builder) prepare(r *Resource) prepared {
 	enc.Evidence = b.shareEvidence(enc.Evidence)
 	r.Props = released
 	return prepared{enc: &enc}
+}
+
+// appProps returns the part of an app's properties that rules read, its
+// keyVaultReferenceIdentity, so that the rest (site configuration, host
+// names: kilobytes an app) is let go. Apps naming the same string share one
+// object; nothing writes to it.
+func (b *Builder) appProps(p Object) Object {
+	ref := p.Get("keyvaultreferenceidentity")
+	if ref == nil {
+		return released
+	}
+	s, ok := ref.(string)
+	if !ok {
+		return Object{"keyvaultreferenceidentity": ref}
+	}
+	if o, ok := b.appRefs[s]; ok {
+		return o
+	}
+	o := Object{"keyvaultreferenceidentity": s}
+	if b.appRefs == nil {
+		b.appRefs = map[string]Object{}
+	}
+	if len(b.appRefs) < maxShared {
+		b.appRefs[s] = o
+	}
+	return o
 }
 
 // released is the Props of a resource whose properties prepare has read and
