@@ -186,7 +186,8 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		kept    []*[]byte        // the first pass's encoded blocks, while they fit
 		spilled atomic.Bool      // they did not: the second pass encodes them
 	)
-	ev, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+	passes := rules.NewPlan(e, pol, now, rules.Catalog(), workers)
+	ev, err := rules.EvaluatePlan(passes,
 		func() func([]rules.Result) blockFacts {
 			var enc report.ResultEncoder
 			return func(rs []rules.Result) blockFacts {
@@ -274,7 +275,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 			}
 			return nil
 		}
-		_, err := rules.EvaluateBlocks(e, pol, now, rules.Catalog(), workers,
+		_, err := rules.EvaluatePlan(passes,
 			func() func([]rules.Result) encodedBlock {
 				var enc report.ResultEncoder
 				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }

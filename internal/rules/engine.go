@@ -51,25 +51,54 @@ var blockSubjects = 128
 
 // EvaluateBlocks evaluates as Evaluate does, on up to workers goroutines, and
 // hands the results over in blocks instead of collecting them, so that a scan
-// can encode and write them out without holding them. The subjects, in
-// Evaluate's order (by lower-case resource id, then rule id), are cut into
-// blocks of consecutive resources. Each goroutine calls newProcess once, and
-// hands every block it evaluates to the function it got, on that goroutine:
-// work that can run in parallel (encoding) goes there; the Results are valid
-// only during that call. What process returns reaches deliver on the calling
-// goroutine, in block order. The returned Evaluation has everything but
-// Results. When deliver returns an error, evaluation stops and EvaluateBlocks
-// returns the error.
+// can encode and write them out without holding them. It runs a new Plan
+// once: see EvaluatePlan.
+func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int,
+	newProcess func() func([]Result) T, deliver func(T) error) (Evaluation, error) {
+	return EvaluatePlan(NewPlan(e, p, now, catalog, workers), newProcess, deliver)
+}
+
+// Plan is an evaluation made ready to run, for a scan that runs it more than
+// once (one pass to count the results, one to write them): the estate's
+// subjects in order, the rules the policy leaves enabled, and the Env of each
+// goroutine, whose indexes and caches serve every run. A Plan runs one
+// evaluation at a time.
+type Plan struct {
+	e        *estate.Estate
+	p        *policy.Policy
+	now      time.Time
+	subjects []subject
+	active   []activeRule
+	envs     []*Env // one per goroutine
+}
+
+// NewPlan plans the evaluation of the catalog over the estate on up to
+// workers goroutines.
+func NewPlan(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int) *Plan {
+	now = now.UTC()
+	pl := &Plan{e: e, p: p, now: now, subjects: subjectsOf(e), active: activeRules(p, catalog)}
+	env := newEnv(e, p, now)
+	pl.envs = []*Env{env}
+	for range max(1, workers) - 1 {
+		pl.envs = append(pl.envs, env.fork())
+	}
+	return pl
+}
+
+// EvaluatePlan runs a plan. The subjects, in Evaluate's order (by lower-case
+// resource id, then rule id), are cut into blocks of consecutive resources.
+// Each goroutine calls newProcess once, and hands every block it evaluates to
+// the function it got, on that goroutine: work that can run in parallel
+// (encoding) goes there; the Results are valid only during that call. What
+// process returns reaches deliver on the calling goroutine, in block order.
+// The returned Evaluation has everything but Results. When deliver returns an
+// error, evaluation stops and EvaluatePlan returns the error.
 //
 // Each resource is judged by all its rules in turn, so the estate is walked
 // once, in order; the rules run on the same subjects with the same inputs as
 // they would one rule at a time.
-func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int,
-	newProcess func() func([]Result) T, deliver func(T) error) (Evaluation, error) {
-	now = now.UTC()
-	subjects := subjectsOf(e)
-	active := activeRules(p, catalog)
-	workers = max(1, workers)
+func EvaluatePlan[T any](pl *Plan, newProcess func() func([]Result) T, deliver func(T) error) (Evaluation, error) {
+	p, now, subjects, active, workers := pl.p, pl.now, pl.subjects, pl.active, len(pl.envs)
 
 	type job struct {
 		lo, hi int
@@ -84,7 +113,7 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 		defer close(order)
 		for lo := 0; lo < len(subjects); {
 			hi := min(lo+blockSubjects, len(subjects))
-			for hi < len(subjects) && estate.SameID(subjects[hi].res.ID, subjects[hi-1].res.ID) {
+			for hi < len(subjects) && subjects[hi].again {
 				hi++ // a resource's subjects stay in one block
 			}
 			j := job{lo, hi, make(chan block[T], 1)}
@@ -101,12 +130,7 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 			lo = hi
 		}
 	})
-	env := newEnv(e, p, now)
-	for w := range workers {
-		wenv := env
-		if w > 0 {
-			wenv = env.fork()
-		}
+	for _, wenv := range pl.envs {
 		wg.Go(func() {
 			process := newProcess()
 			var results []Result
@@ -182,7 +206,7 @@ func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Res
 	p := env.Policy
 	for i := 0; i < len(subjects); {
 		j := i + 1
-		for j < len(subjects) && estate.SameID(subjects[j].res.ID, subjects[i].res.ID) {
+		for j < len(subjects) && subjects[j].again {
 			j++
 		}
 		group := subjects[i:j]
@@ -250,10 +274,13 @@ const (
 // subject is one resource some rules judge.
 type subject struct {
 	kind subjectKind
-	res  *estate.Resource
-	w    *estate.Workload
-	v    *estate.Vault
-	k    *estate.Key
+	// again says the subject before it in the estate's order is the same
+	// resource (its id is the same but for case).
+	again bool
+	res   *estate.Resource
+	w     *estate.Workload
+	v     *estate.Vault
+	k     *estate.Key
 }
 
 // subjectsOf lists every workload, vault, key and app of the estate, sorted by
@@ -277,7 +304,8 @@ func subjectsOf(e *estate.Estate) []subject {
 }
 
 // sortByID sorts subjects by lower-case id, keeping the order of subjects
-// with the same id. The lower-case ids are made once into one buffer that
+// with the same id, and marks each subject whose id is that of the one
+// before it. The lower-case ids are made once into one buffer that
 // is dropped after the sort: comparing them is a memory compare, many times
 // cheaper than lower-casing as estate.CompareIDs does on every comparison.
 func sortByID(subjects []subject) []subject {
@@ -305,6 +333,7 @@ func sortByID(subjects []subject) []subject {
 	sorted := make([]subject, len(subjects))
 	for i, o := range order {
 		sorted[i] = subjects[o]
+		sorted[i].again = i > 0 && bytes.Equal(key(o), key(order[i-1]))
 	}
 	return sorted
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
-// TestSortByID holds sortByID to a stable sort by estate.Lower of the ids.
+// TestSortByID holds sortByID to a stable sort by estate.Lower of the ids,
+// and its marks to the ids that are equal in lower case.
 func TestSortByID(t *testing.T) {
 	tests := []struct {
 		name string
@@ -38,6 +39,10 @@ func TestSortByID(t *testing.T) {
 			for i := range want {
 				if got[i].res != want[i].res || got[i].kind != want[i].kind {
 					t.Errorf("position %d: got %q (%d), want %q (%d)", i, got[i].res.ID, got[i].kind, want[i].res.ID, want[i].kind)
+				}
+				again := i > 0 && estate.Lower(want[i].res.ID) == estate.Lower(want[i-1].res.ID)
+				if got[i].again != again {
+					t.Errorf("position %d (%q): again is %v, want %v", i, got[i].res.ID, got[i].again, again)
 				}
 			}
 		})

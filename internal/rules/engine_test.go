@@ -228,7 +228,9 @@ func TestEvaluateBlocksStops(t *testing.T) {
 
 // TestEvaluateBlocksInParallel evaluates on several goroutines with blocks of
 // every size and must match the reference: same results in the same order,
-// same summary, scope and notes. Run it with -race.
+// same summary, scope and notes, also when one plan runs again (as a scan's
+// two passes do) with the indexes and caches of the first run. Run it with
+// -race.
 func TestEvaluateBlocksInParallel(t *testing.T) {
 	b := estate.NewBuilder()
 	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(3000, 5)), b); err != nil {
@@ -243,25 +245,28 @@ func TestEvaluateBlocksInParallel(t *testing.T) {
 	defer func(n int) { blockSubjects = n }(blockSubjects)
 	for _, c := range []struct{ workers, block int }{{1, 1}, {2, 1}, {2, 7}, {3, 64}, {4, 100000}} {
 		blockSubjects = c.block
-		var got []Result
-		blocks := 0
-		ev, err := EvaluateBlocks(e, p, fixtureNow, Catalog(), c.workers,
-			func() func([]Result) []Result { return slices.Clone[[]Result] },
-			func(r []Result) error {
-				got = append(got, r...)
-				blocks++
-				return nil
-			})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ev.Results = got
-		if !reflect.DeepEqual(ev, want) {
-			t.Errorf("%d workers, blocks of %d: differs from the reference (%d results, summary %+v; want %d, %+v)",
-				c.workers, c.block, len(got), ev.Summary, len(want.Results), want.Summary)
-		}
-		if c.block == 1 && blocks < len(e.Workloads) {
-			t.Errorf("%d workers, blocks of 1: only %d blocks for %d workloads", c.workers, blocks, len(e.Workloads))
+		plan := NewPlan(e, p, fixtureNow, Catalog(), c.workers)
+		for run := 1; run <= 2; run++ {
+			var got []Result
+			blocks := 0
+			ev, err := EvaluatePlan(plan,
+				func() func([]Result) []Result { return slices.Clone[[]Result] },
+				func(r []Result) error {
+					got = append(got, r...)
+					blocks++
+					return nil
+				})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.Results = got
+			if !reflect.DeepEqual(ev, want) {
+				t.Errorf("%d workers, blocks of %d, run %d: differs from the reference (%d results, summary %+v; want %d, %+v)",
+					c.workers, c.block, run, len(got), ev.Summary, len(want.Results), want.Summary)
+			}
+			if c.block == 1 && blocks < len(e.Workloads) {
+				t.Errorf("%d workers, blocks of 1, run %d: only %d blocks for %d workloads", c.workers, run, blocks, len(e.Workloads))
+			}
 		}
 	}
 }
