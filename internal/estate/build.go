@@ -711,6 +711,8 @@ func (e *Estate) addDiagnostic(r *Resource) {
 			d.Destinations = append(d.Destinations, s)
 		}
 	}
+	d.Metrics = len(p.List("metrics")) > 0
+	r.Props = released // rules read the setting only through d
 	e.Diagnostics = append(e.Diagnostics, d)
 	if v := e.vaultByID[d.Target]; v != nil {
 		v.Diagnostics = append(v.Diagnostics, d)
@@ -741,6 +743,8 @@ func (e *Estate) linkEventSubs(topics []*Resource) {
 				s.EventTypes = []string{}
 			}
 		}
+		s.ProvisioningState = s.Props.Str("provisioningstate")
+		s.Props = released // rules read the subscription only through s
 		if v := e.vaultByID[s.Source]; v != nil {
 			v.EventSubs = append(v.EventSubs, s)
 		}

@@ -274,6 +274,9 @@ type DiagnosticSetting struct {
 	Target       string // lower-case id of the resource it watches
 	Logs         []LogSetting
 	Destinations []string // workspace, storage account, event hub rule, partner ids
+	// Metrics says whether the setting lists any metrics, so that a setting
+	// sending metrics only can be told from one sending nothing.
+	Metrics bool
 }
 
 // LogSetting is one entry of a diagnostic setting's logs.
@@ -288,6 +291,9 @@ type EventSubscription struct {
 	*Resource
 	Source     string   // lower-case id of the resource whose events it receives, "" when unknown
 	EventTypes []string // included event types; nil means all
+	// ProvisioningState is as written, "" when absent: a failed subscription
+	// delivers nothing.
+	ProvisioningState string
 }
 
 // AlertRule is a metric, log-search or activity-log alert rule.

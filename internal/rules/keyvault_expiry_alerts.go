@@ -33,7 +33,7 @@ var keyvaultExpiryAlerts = &Rule{
 		ev := Ev("kind", vaultKind(v))
 		var notes []string
 		for _, s := range v.EventSubs {
-			state := s.Props.Str("provisioningstate")
+			state := s.ProvisioningState
 			switch {
 			case strings.EqualFold(state, "Failed") || strings.EqualFold(state, "Canceled"):
 				notes = append(notes, fmt.Sprintf("event subscription %q is in state %s", s.Name, state))

@@ -140,7 +140,7 @@ func auditCategory(d *estate.DiagnosticSetting) (category, why string) {
 		return "", strings.Join(disabledAudit, ", ") + " is disabled"
 	case len(enabled) > 0:
 		return "", "sends only " + strings.Join(enabled, ", ") + ", not the audit category"
-	case len(d.Props.List("metrics")) > 0:
+	case d.Metrics:
 		return "", "sends metrics only"
 	}
 	return "", "sends no logs"
