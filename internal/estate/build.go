@@ -607,11 +607,33 @@ func (e *Estate) addKey(r *Resource) {
 	if rp := p.Obj("rotationpolicy"); rp != nil {
 		k.Rotation = e.rotationPolicy(r, rp)
 	}
+	k.Attributes = attr != nil
+	k.Detailed = p.Has("keyops") || p.Has("keysize") || p.Has("curvename")
+	if u, err := ParseKeyURI(p.Str("keyuriwithversion")); err == nil {
+		k.Version = strings.Clone(u.Version)
+	}
+	if k.Expires.IsZero() || k.Created.IsZero() {
+		k.Written = &KeyTimes{Exp: firstWritten(attr, "exp", "expires", "expireson"),
+			Created: firstWritten(attr, "created", "createdon"), NotBefore: firstWritten(attr, "nbf", "notbefore"),
+			MisplacedExp: p.Get("exp")}
+	}
+	r.Props = released // rules read the key only through k
 	if v := e.vaultByID[Lower(id.Parent)]; v != nil {
 		k.Vault = v
 		v.Keys = append(v.Keys, k)
 	}
 	e.Keys = append(e.Keys, k)
+}
+
+// firstWritten returns the value of the first of names attr holds, nil when
+// it holds none.
+func firstWritten(attr Object, names ...string) any {
+	for _, n := range names {
+		if v := attr.Get(n); v != nil {
+			return v
+		}
+	}
+	return nil
 }
 
 // keyTime reads a key attribute: Unix seconds as ARM returns them, or an

@@ -230,6 +230,25 @@ type Key struct {
 	KeyOps    []string
 	Rotation  *RotationPolicy // nil when the snapshot has none
 	Users     []*Workload     // workloads that reference this key
+	// Attributes says whether properties.attributes is an object at all.
+	Attributes bool
+	// Detailed says whether keyOps, keySize or curveName is written (not
+	// null, "" or {}), which ARM list rows omit.
+	Detailed bool
+	// Version is the version keyUriWithVersion names, "" when it names none.
+	Version string
+	// Written holds the time attributes as written when Expires or Created
+	// could not be read from them, for rules to show; nil otherwise.
+	Written *KeyTimes
+}
+
+// KeyTimes are a key's time values as the snapshot writes them (a number,
+// string or anything else; nil when absent): of each time, the first of the
+// ARM name and the data plane's aliases that is present.
+type KeyTimes struct {
+	Exp, Created, NotBefore any
+	// MisplacedExp is properties.exp, outside attributes, where it is not an expiry.
+	MisplacedExp any
 }
 
 // RotationPolicy is a key's rotation policy.

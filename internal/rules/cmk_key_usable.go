@@ -71,7 +71,7 @@ func judgeUsable(env *Env, q usableQuestion) refVerdict {
 		ev = append(ev, "notBefore", k.NotBefore.Format(time.RFC3339))
 	}
 	if q.version != "" {
-		if current := currentVersion(k); current != "" && !strings.EqualFold(q.version, current) {
+		if current := k.Version; current != "" && !strings.EqualFold(q.version, current) {
 			ev = append(ev, "pinnedVersion", q.version, "currentVersion", current)
 			return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
 				"the reference pins version %s of key %s, but the snapshot describes only its current version %s", q.version, name, current)}
@@ -116,14 +116,4 @@ func usableOps(kms bool) []string {
 		return []string{"encrypt", "decrypt"}
 	}
 	return []string{"wrapKey", "unwrapKey"}
-}
-
-// currentVersion is the version of the key that ARM describes, from its
-// keyUriWithVersion, or "" when the snapshot does not say.
-func currentVersion(k *estate.Key) string {
-	u, err := estate.ParseKeyURI(k.Props.Str("keyuriwithversion"))
-	if err != nil {
-		return ""
-	}
-	return u.Version
 }

@@ -41,21 +41,14 @@ func disabledNote(k *estate.Key) string {
 	return " (the key is disabled; it is judged all the same, since re-enabling it puts it back in service)"
 }
 
-// keyAttributes returns the key's properties.attributes object, nil when the
-// snapshot has none.
-func keyAttributes(k *estate.Key) estate.Object { return k.Props.Obj("attributes") }
-
-// rawKeyTime returns the value written for a key time attribute (ARM name or a
-// data-plane alias), nil when none is written. Beside the parsed time on
-// estate.Key it tells "absent" from "present but unreadable".
-func rawKeyTime(k *estate.Key, names ...string) any {
-	attr := keyAttributes(k)
-	for _, n := range names {
-		if v := attr.Get(n); v != nil {
-			return v
-		}
+// writtenTimes returns the key's time values as written. estate keeps them
+// only for a key whose expiry or creation time could not be read, the only
+// keys rules ask about; for others it returns none.
+func writtenTimes(k *estate.Key) estate.KeyTimes {
+	if k.Written == nil {
+		return estate.KeyTimes{}
 	}
-	return nil
+	return *k.Written
 }
 
 // rawTimeText renders a raw key time attribute for evidence: Unix seconds with
@@ -67,22 +60,15 @@ func rawTimeText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Attribute names as ARM writes them, then the data plane's, as estate reads them.
-var (
-	expNames     = []string{"exp", "expires", "expireson"}
-	createdNames = []string{"created", "createdon"}
-	nbfNames     = []string{"nbf", "notbefore"}
-)
-
 // expiryUnreadable says why the key's expiry cannot be told from the snapshot,
 // or "" when it can (set, or truly absent).
 func expiryUnreadable(k *estate.Key) string {
 	switch {
 	case !k.Expires.IsZero():
 		return ""
-	case rawKeyTime(k, expNames...) != nil:
+	case writtenTimes(k).Exp != nil:
 		return "attributes.exp is neither Unix seconds nor an RFC 3339 time, so the expiry cannot be read"
-	case keyAttributes(k) == nil:
+	case !k.Attributes:
 		return "the key object carries no properties.attributes, so whether it has an expiry cannot be told"
 	}
 	return ""
@@ -93,7 +79,7 @@ func expiryUnreadable(k *estate.Key) string {
 // keyUri per key — no kty, keyOps or rotationPolicy — so the absence of those
 // means nothing in a list row.
 func fullKeyObject(k *estate.Key) bool {
-	return strings.TrimSpace(k.Kty) != "" || k.Props.Has("keyops") || k.Props.Has("keysize") || k.Props.Has("curvename")
+	return strings.TrimSpace(k.Kty) != "" || k.Detailed
 }
 
 // keyDataGap returns the collection gap that covers the key's data, or nil.

@@ -29,7 +29,7 @@ var keyExpirySet = &Rule{
 			return Passf(ev, "expires %s%s", dateText(k.Expires), disabledNote(k))
 		}
 		if why := expiryUnreadable(k); why != "" {
-			if raw := rawKeyTime(k, expNames...); raw != nil {
+			if raw := writtenTimes(k).Exp; raw != nil {
 				ev = append(ev, "exp", rawTimeText(raw))
 			}
 			return Unknownf(ev, "%s", why)
@@ -40,7 +40,7 @@ var keyExpirySet = &Rule{
 			notes = append(notes, "rotationPolicy.attributes.expiryTime "+k.Rotation.ExpiryTime.String()+
 				" applies only to versions created by rotation and is not an expiry of the current version")
 		}
-		if raw := k.Props.Get("exp"); raw != nil {
+		if raw := writtenTimes(k).MisplacedExp; raw != nil {
 			ev = append(ev, "misplacedExp", rawTimeText(raw))
 			notes = append(notes, "properties.exp is not read as an expiry: ARM keeps it under properties.attributes")
 		}

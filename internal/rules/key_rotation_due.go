@@ -28,11 +28,11 @@ var keyRotationDue = &Rule{
 		ev := keyEvidence(k)
 		if k.Created.IsZero() {
 			why := "the key's creation time (properties.attributes.created) is not in the snapshot, so the current version's age cannot be told"
-			if raw := rawKeyTime(k, createdNames...); raw != nil {
+			if raw := writtenTimes(k).Created; raw != nil {
 				ev = append(ev, "created", rawTimeText(raw))
 				why = "properties.attributes.created is neither Unix seconds nor an RFC 3339 time, so the current version's age cannot be told"
 			}
-			if raw := rawKeyTime(k, nbfNames...); raw != nil {
+			if raw := writtenTimes(k).NotBefore; raw != nil {
 				ev = append(ev, "nbf", rawTimeText(raw))
 				why += " (attributes.nbf is a usage gate the owner may set to any date, not the version's creation, and is not used in its place)"
 			}
