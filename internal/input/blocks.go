@@ -261,6 +261,7 @@ func (rd *reader) decode(c *chunk) {
 	defer close(c.done)
 	rd.sink = &c.events
 	rd.start = c.start
+	rd.block = true
 	if rd.lines == nil {
 		rd.lines = &lineCounter{}
 	}

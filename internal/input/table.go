@@ -34,7 +34,7 @@ func (rd *reader) readTables(depth int) error {
 		}
 		src := rd.src(rd.valueStart())
 		if kind != '{' {
-			if err := rd.dec.SkipValue(); err != nil {
+			if err := rd.skip(); err != nil {
 				return rd.wrap(err)
 			}
 			rd.warn(src, "element of \"tables\" is a JSON %s, not a table; skipped", kindName(kind))
@@ -135,7 +135,7 @@ func (rd *reader) readRows(cols []column, haveCols bool, pending []pendingRow) (
 		src := rd.src(rd.valueStart())
 		switch {
 		case kind != '[':
-			if err := rd.dec.SkipValue(); err != nil {
+			if err := rd.skip(); err != nil {
 				return nil, rd.wrap(err)
 			}
 			rd.warn(src, "table row is a JSON %s, not an array of cells; skipped", kindName(kind))
