@@ -581,7 +581,37 @@ func newVault(r *Resource) *Vault {
 		v.AccessPolicies = append(v.AccessPolicies, AccessPolicy{TenantID: Lower(o.Str("tenantid")),
 			ObjectID: Lower(o.Str("objectid")), ApplicationID: Lower(o.Str("applicationid")), Keys: o.Strs("permissions.keys")})
 	}
+	v.Written = vaultSettings(p)
+	r.Props = released // rules and impact read the vault only through v
 	return v
+}
+
+// vaultSettings reads the settings a vault keeps as written.
+func vaultSettings(p Object) VaultSettings {
+	w := VaultSettings{Properties: len(p) > 0,
+		EnableSoftDelete: p.Get("enablesoftdelete"), SoftDeleteRetentionInDays: p.Get("softdeleteretentionindays"),
+		EnablePurgeProtection: p.Get("enablepurgeprotection"), EnableRBACAuthorization: p.Get("enablerbacauthorization"),
+		PublicNetworkAccess: p.Get("publicnetworkaccess"), DefaultAction: p.Get("networkacls.defaultaction"),
+		Bypass: p.Get("networkacls.bypass"), NetworkACLs: p.Get("networkacls") != nil,
+		IPRules: len(p.List("networkacls.iprules")), VirtualNetworkRules: len(p.List("networkacls.virtualnetworkrules")),
+		InitialAdmins: p.Strs("initialadminobjectids")}
+	for _, c := range p.List("privateendpointconnections") {
+		o, ok := c.(Object)
+		if !ok {
+			continue
+		}
+		status := o.Str("properties.privatelinkserviceconnectionstate.status")
+		if status == "" {
+			status = o.Str("privatelinkserviceconnectionstate.status")
+		}
+		switch {
+		case status == "":
+			w.UnstatedEndpoints++
+		case strings.EqualFold(status, "Approved"):
+			w.ApprovedEndpoints++
+		}
+	}
+	return w
 }
 
 func (e *Estate) addKey(r *Resource) {

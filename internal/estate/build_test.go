@@ -435,3 +435,58 @@ func TestRoleAssignmentsShareStrings(t *testing.T) {
 		}
 	}
 }
+
+// Build lets go of the properties of vaults, keys, diagnostic settings, event
+// subscriptions and apps once read; what rules read of them stays, as written.
+func TestReleasedPropertiesKeepWhatRulesRead(t *testing.T) {
+	const kv = tRGKey + "/providers/Microsoft.KeyVault/vaults/kv-w"
+	const site = tSub + "/resourceGroups/rg-web/providers/Microsoft.Web/sites/"
+	e := testEstate(t,
+		`{"id": "`+kv+`", "properties": {"enableSoftDelete": "yes", "softDeleteRetentionInDays": 7, "enableRbacAuthorization": false,
+			"initialAdminObjectIds": ["A", 1], "networkAcls": {"defaultAction": "Deny", "ipRules": [{}, {}], "virtualNetworkRules": [{}]},
+			"privateEndpointConnections": [{"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}},
+				{"privateLinkServiceConnectionState": {"status": "approved"}}, {}, {"properties": {"privateLinkServiceConnectionState": {"status": "Pending"}}}, 3]}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.KeyVault/vaults/kv-bare"}`,
+		`{"id": "`+kv+`/keys/read", "properties": {"keyUriWithVersion": "https://kv-w.vault.azure.net/keys/read/v1", "keyOps": [], "attributes": {"exp": 1830297600, "created": 1767225600}}}`,
+		`{"id": "`+kv+`/keys/unread", "properties": {"exp": 5, "attributes": {"expires": "soon", "notBefore": true}}}`,
+		`{"id": "`+kv+`/providers/microsoft.insights/diagnosticSettings/d1", "properties": {"metrics": [{"enabled": true}]}}`,
+		`{"id": "`+kv+`/providers/microsoft.insights/diagnosticSettings/d2", "properties": {"metrics": []}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.EventGrid/eventSubscriptions/s1", "properties": {"provisioningState": "Failed"}}`,
+		`{"id": "`+site+`app1", "properties": {"keyVaultReferenceIdentity": "SystemAssigned", "siteConfig": {"numberOfWorkers": 1}}}`,
+		`{"id": "`+site+`app2", "properties": {"keyVaultReferenceIdentity": "SystemAssigned"}}`,
+		`{"id": "`+site+`app3", "properties": {"siteConfig": {}}}`,
+	)
+	v, bare := e.Vaults[0], e.Vaults[1]
+	want := VaultSettings{Properties: true, EnableSoftDelete: "yes", SoftDeleteRetentionInDays: 7.0, EnableRBACAuthorization: false,
+		DefaultAction: "Deny", NetworkACLs: true, IPRules: 2, VirtualNetworkRules: 1, ApprovedEndpoints: 2, UnstatedEndpoints: 1,
+		InitialAdmins: []string{"A"}}
+	if !reflect.DeepEqual(v.Written, want) {
+		t.Errorf("vault settings\n got %+v\nwant %+v", v.Written, want)
+	}
+	if !reflect.DeepEqual(bare.Written, VaultSettings{}) {
+		t.Errorf("a vault without properties: %+v", bare.Written)
+	}
+	read, unread := e.Keys[0], e.Keys[1]
+	if !read.Attributes || !read.Detailed || read.Version != "v1" || read.Written != nil {
+		t.Errorf("key read: attributes %v detailed %v version %q written %+v", read.Attributes, read.Detailed, read.Version, read.Written)
+	}
+	wantTimes := KeyTimes{Exp: "soon", NotBefore: true, MisplacedExp: 5.0}
+	if !unread.Attributes || unread.Detailed || unread.Version != "" || unread.Written == nil || *unread.Written != wantTimes {
+		t.Errorf("key unread: attributes %v detailed %v version %q written %+v", unread.Attributes, unread.Detailed, unread.Version, unread.Written)
+	}
+	if !e.Diagnostics[0].Metrics || e.Diagnostics[1].Metrics {
+		t.Errorf("metrics: %v, %v", e.Diagnostics[0].Metrics, e.Diagnostics[1].Metrics)
+	}
+	if s := e.EventSubs[0]; s.ProvisioningState != "Failed" {
+		t.Errorf("event subscription state %q", s.ProvisioningState)
+	}
+	for _, r := range e.all {
+		if r.Type != "microsoft.web/sites" && len(r.Props) > 0 {
+			t.Errorf("%s keeps its properties", r.ID)
+		}
+	}
+	a1, a2, a3 := e.Apps[0].Props, e.Apps[1].Props, e.Apps[2].Props
+	if len(a1) != 1 || a1.Str("keyvaultreferenceidentity") != "SystemAssigned" || reflect.ValueOf(a1).UnsafePointer() != reflect.ValueOf(a2).UnsafePointer() || len(a3) != 0 {
+		t.Errorf("app properties: %v, %v, %v", a1, a2, a3)
+	}
+}

@@ -202,6 +202,34 @@ type Vault struct {
 	Keys                []*Key
 	Diagnostics         []*DiagnosticSetting
 	EventSubs           []*EventSubscription
+	// Written holds the settings rules report as the snapshot writes them.
+	Written VaultSettings
+}
+
+// VaultSettings are a vault's properties as the snapshot writes them, kept
+// once the rest of its properties are let go: rules show them as written and
+// must tell a value that is not a boolean from an absent one. A value is nil
+// when absent or null.
+type VaultSettings struct {
+	// Properties says whether the snapshot holds the vault with properties at
+	// all: a generic resource listing does not, and then nothing may be
+	// assumed of its settings.
+	Properties                bool
+	EnableSoftDelete          any
+	SoftDeleteRetentionInDays any
+	EnablePurgeProtection     any
+	EnableRBACAuthorization   any
+	PublicNetworkAccess       any
+	DefaultAction             any  // networkAcls.defaultAction
+	Bypass                    any  // networkAcls.bypass
+	NetworkACLs               bool // networkAcls is written
+	IPRules                   int  // entries of networkAcls.ipRules
+	VirtualNetworkRules       int  // entries of networkAcls.virtualNetworkRules
+	// ApprovedEndpoints and UnstatedEndpoints count the private endpoint
+	// connections whose status is Approved and those with no status.
+	ApprovedEndpoints int
+	UnstatedEndpoints int
+	InitialAdmins     []string // initialAdminObjectIds, strings as written
 }
 
 // AccessPolicy is one entry of a vault's accessPolicies.

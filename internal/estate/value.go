@@ -70,8 +70,12 @@ func Scalar(v any) string {
 // Bool returns the boolean at path. Like Azure Policy it accepts the strings
 // "true" and "false" in any case. ok is false when the value is absent or not a
 // boolean.
-func (o Object) Bool(path string) (v, ok bool) {
-	switch x := o.Get(path).(type) {
+func (o Object) Bool(path string) (v, ok bool) { return Bool(o.Get(path)) }
+
+// Bool reads a decoded JSON value as Object.Bool does, for values held
+// outside an Object.
+func Bool(v any) (b, ok bool) {
+	switch x := v.(type) {
 	case bool:
 		return x, true
 	case string:
@@ -86,8 +90,12 @@ func (o Object) Bool(path string) (v, ok bool) {
 }
 
 // Num returns the number at path; numeric strings are accepted.
-func (o Object) Num(path string) (float64, bool) {
-	switch x := o.Get(path).(type) {
+func (o Object) Num(path string) (float64, bool) { return Num(o.Get(path)) }
+
+// Num reads a decoded JSON value as Object.Num does, for values held outside
+// an Object.
+func Num(v any) (float64, bool) {
+	switch x := v.(type) {
 	case float64:
 		return x, true
 	case string:

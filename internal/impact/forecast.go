@@ -182,18 +182,7 @@ func firewallBlocks(v *estate.Vault) string {
 // privateEndpoints counts the vault's approved private endpoint connections
 // (a connection without a status counts: the snapshot does not say otherwise).
 func privateEndpoints(v *estate.Vault) int {
-	n := 0
-	for _, c := range v.Props.List("privateendpointconnections") {
-		o, ok := c.(estate.Object)
-		if !ok {
-			continue
-		}
-		status := cmp.Or(o.Str("properties.privatelinkserviceconnectionstate.status"), o.Str("privatelinkserviceconnectionstate.status"))
-		if status == "" || strings.EqualFold(status, "Approved") {
-			n++
-		}
-	}
-	return n
+	return v.Written.ApprovedEndpoints + v.Written.UnstatedEndpoints
 }
 
 // evidenceList reads a list of evidence objects, whether built in memory

@@ -223,7 +223,7 @@ func sameKey(u estate.KeyURI, raw string) bool {
 
 // retentionDays reads softDeleteRetentionInDays; absent means Azure's default, 90.
 func retentionDays(v *estate.Vault) int {
-	if n, ok := v.Props.Num("softdeleteretentionindays"); ok && n > 0 {
+	if n, ok := estate.Num(v.Written.SoftDeleteRetentionInDays); ok && n > 0 {
 		return int(n)
 	}
 	return 90

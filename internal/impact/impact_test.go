@@ -12,19 +12,16 @@ import (
 )
 
 func vault(pna, action, bypass string, endpoints ...string) *estate.Vault {
-	props := estate.Object{}
-	var pecs []any
+	v := &estate.Vault{Resource: &estate.Resource{}, PublicNetworkAccess: pna, DefaultAction: action, Bypass: bypass}
 	for _, status := range endpoints {
-		pe := estate.Object{}
-		if status != "" {
-			pe["properties"] = estate.Object{"privatelinkserviceconnectionstate": estate.Object{"status": status}}
+		switch {
+		case status == "":
+			v.Written.UnstatedEndpoints++
+		case strings.EqualFold(status, "Approved"):
+			v.Written.ApprovedEndpoints++
 		}
-		pecs = append(pecs, pe)
 	}
-	if pecs != nil {
-		props["privateendpointconnections"] = pecs
-	}
-	return &estate.Vault{Resource: &estate.Resource{Props: props}, PublicNetworkAccess: pna, DefaultAction: action, Bypass: bypass}
+	return v
 }
 
 func TestFirewallBlocks(t *testing.T) {

@@ -184,7 +184,7 @@ func privilegedHolders(env *Env, v *estate.Vault) []holder {
 		out = append(out, h)
 	}
 	if v.HSM {
-		for _, id := range v.Props.Strs("initialadminobjectids") {
+		for _, id := range v.Written.InitialAdmins {
 			h := holder{principal: estate.Lower(id), via: "local administrator", role: "Managed HSM Administrator",
 				power: "listed in initialAdminObjectIds; manages the HSM's local role assignments"}
 			h.kind, h.workload, h.known = principalKind(env, id, "", "")

@@ -24,11 +24,11 @@ var keyvaultNetwork = &Rule{
 		if o, ok := withoutProperties(v); ok {
 			return o
 		}
-		p := v.Props
-		ev := Ev("kind", vaultKind(v), "publicNetworkAccess", written(p, "publicnetworkaccess"),
-			"defaultAction", written(p, "networkacls.defaultaction"), "bypass", written(p, "networkacls.bypass"),
-			"ipRules", len(p.List("networkacls.iprules")), "virtualNetworkRules", len(p.List("networkacls.virtualnetworkrules")),
-			"approvedPrivateEndpoints", approvedPrivateEndpoints(p))
+		p := &v.Written
+		ev := Ev("kind", vaultKind(v), "publicNetworkAccess", written(p.PublicNetworkAccess),
+			"defaultAction", written(p.DefaultAction), "bypass", written(p.Bypass),
+			"ipRules", p.IPRules, "virtualNetworkRules", p.VirtualNetworkRules,
+			"approvedPrivateEndpoints", p.ApprovedEndpoints)
 		pna, action := strings.TrimSpace(v.PublicNetworkAccess), strings.TrimSpace(v.DefaultAction)
 		switch {
 		case strings.EqualFold(pna, "Disabled"):
@@ -45,36 +45,17 @@ var keyvaultNetwork = &Rule{
 			why = "publicNetworkAccess is absent (enabled)"
 		}
 		switch {
-		case p.Get("networkacls") == nil:
+		case !p.NetworkACLs:
 			why += " and there is no firewall (networkAcls absent: allow all)"
 		case action == "":
 			why += " and the firewall has no defaultAction (Allow)"
 		default:
 			why += " and the firewall allows by default (networkAcls.defaultAction Allow)"
 		}
-		if n := len(p.List("networkacls.iprules")) + len(p.List("networkacls.virtualnetworkrules")); n > 0 {
+		if n := p.IPRules + p.VirtualNetworkRules; n > 0 {
 			why += "; its " + countNoun(n, "network rule restricts", "network rules restrict") + " nothing while the default is Allow"
 		}
 		ev = append(ev, "fix", azVaultUpdate(v, "--default-action Deny --bypass AzureServices", "properties.networkAcls.defaultAction=Deny"))
 		return Failf(ev, "%s", why)
 	},
-}
-
-// approvedPrivateEndpoints counts the vault's approved private endpoint connections.
-func approvedPrivateEndpoints(p estate.Object) int {
-	n := 0
-	for _, c := range p.List("privateendpointconnections") {
-		o, ok := c.(estate.Object)
-		if !ok {
-			continue
-		}
-		status := o.Str("properties.privatelinkserviceconnectionstate.status")
-		if status == "" {
-			status = o.Str("privatelinkserviceconnectionstate.status")
-		}
-		if strings.EqualFold(status, "Approved") {
-			n++
-		}
-	}
-	return n
 }

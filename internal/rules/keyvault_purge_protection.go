@@ -19,9 +19,9 @@ var keyvaultPurgeProtection = &Rule{
 		if o, ok := withoutProperties(v); ok {
 			return o
 		}
-		ev := Ev("kind", vaultKind(v), "enablePurgeProtection", written(v.Props, "enablepurgeprotection"),
-			"enableSoftDelete", written(v.Props, "enablesoftdelete"))
-		on, present, bad := boolProp(v, "enablepurgeprotection")
+		ev := Ev("kind", vaultKind(v), "enablePurgeProtection", written(v.Written.EnablePurgeProtection),
+			"enableSoftDelete", written(v.Written.EnableSoftDelete))
+		on, present, bad := boolProp(v.Written.EnablePurgeProtection)
 		fix := azVaultUpdate(v, "--enable-purge-protection true", "properties.enablePurgeProtection=true")
 		switch {
 		case bad != "":

@@ -22,9 +22,9 @@ var keyvaultRBAC = &Rule{
 		if o, ok := withoutProperties(v); ok {
 			return o
 		}
-		ev := Ev("kind", vaultKind(v), "enableRbacAuthorization", written(v.Props, "enablerbacauthorization"),
+		ev := Ev("kind", vaultKind(v), "enableRbacAuthorization", written(v.Written.EnableRBACAuthorization),
 			"accessPolicies", len(v.AccessPolicies))
-		on, present, bad := boolProp(v, "enablerbacauthorization")
+		on, present, bad := boolProp(v.Written.EnableRBACAuthorization)
 		fix := azVaultUpdate(v, "--enable-rbac-authorization true", "")
 		switch {
 		case bad != "":

@@ -18,9 +18,9 @@ var keyvaultSoftDelete = &Rule{
 		if o, ok := withoutProperties(v); ok {
 			return o
 		}
-		ev := Ev("kind", vaultKind(v), "enableSoftDelete", written(v.Props, "enablesoftdelete"),
-			"softDeleteRetentionInDays", written(v.Props, "softdeleteretentionindays"))
-		on, present, bad := boolProp(v, "enablesoftdelete")
+		ev := Ev("kind", vaultKind(v), "enableSoftDelete", written(v.Written.EnableSoftDelete),
+			"softDeleteRetentionInDays", written(v.Written.SoftDeleteRetentionInDays))
+		on, present, bad := boolProp(v.Written.EnableSoftDelete)
 		switch {
 		case bad != "":
 			return Unknownf(ev, "enableSoftDelete is %q, which is not a boolean; cannot tell whether soft delete is on", bad)

@@ -31,7 +31,7 @@ func vaultKind(v *estate.Vault) string {
 // Such a vault says nothing about its settings, so the platform defaults must
 // not be assumed for it.
 func withoutProperties(v *estate.Vault) (Outcome, bool) {
-	if len(v.Props) > 0 {
+	if v.Written.Properties {
 		return Outcome{}, false
 	}
 	return Unknownf(Ev("kind", vaultKind(v)),
@@ -39,16 +39,15 @@ func withoutProperties(v *estate.Vault) (Outcome, bool) {
 			"export it with its properties (ARM GET, Resource Graph or Get-AzResource -ExpandProperties)", vaultKind(v), v.Name), true
 }
 
-// boolProp reads a boolean vault property. present is false when the property
-// is absent or null; bad is set when it is present but neither a boolean nor
-// the string "true"/"false" (an unresolved template expression, a typo), which
-// a rule must not read as the platform default.
-func boolProp(v *estate.Vault, name string) (value, present bool, bad string) {
-	raw := v.Props.Get(name)
+// boolProp reads a boolean vault property from its value as written. present
+// is false when the property is absent or null; bad is set when it is present
+// but neither a boolean nor the string "true"/"false" (an unresolved template
+// expression, a typo), which a rule must not read as the platform default.
+func boolProp(raw any) (value, present bool, bad string) {
 	if raw == nil {
 		return false, false, ""
 	}
-	b, ok := v.Props.Bool(name)
+	b, ok := estate.Bool(raw)
 	if !ok {
 		return false, true, fmt.Sprintf("%v", raw)
 	}
@@ -63,9 +62,9 @@ func countNoun(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// written renders a property as the snapshot writes it, or "absent".
-func written(o estate.Object, path string) any {
-	if v := o.Get(path); v != nil {
+// written renders a property's value as the snapshot writes it, or "absent".
+func written(v any) any {
+	if v != nil {
 		return v
 	}
 	return "absent"
