@@ -302,7 +302,9 @@ func (b *Builder) Warn(src Source, format string, args ...any) {
 	b.warnings = append(b.warnings, Warning{Source: src, Message: fmt.Sprintf(format, args...)})
 }
 
-// Build links everything added so far into an Estate.
+// Build links everything added so far into an Estate. It lets go of the
+// properties of the resources it reads (see prepare), keeping what rules read
+// of them in the Estate's types, so a Builder builds once.
 func (b *Builder) Build() *Estate {
 	e := &Estate{
 		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
@@ -364,6 +366,7 @@ func (b *Builder) Build() *Estate {
 			id, _ := ParseID(r.ID)
 			e.mgAncestors[id.Subscription] = chain
 		}
+		r.Props = released // read into mgAncestors
 	}
 	for _, r := range keys {
 		e.addKey(r)
@@ -396,9 +399,10 @@ func (b *Builder) Build() *Estate {
 		}
 		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
 	}
-	// The children workloads looked at (encryption protectors) are read.
+	// The children workloads looked at (encryption protectors) are read, and
+	// so are the user-assigned identities their references name.
 	for _, r := range b.resources {
-		if strings.HasSuffix(r.Type, "/encryptionprotector") {
+		if strings.HasSuffix(r.Type, "/encryptionprotector") || r.Type == "microsoft.managedidentity/userassignedidentities" {
 			r.Props = released
 		}
 	}
@@ -744,6 +748,7 @@ func (e *Estate) addRoleDefinition(r *Resource) {
 		d.NotDataActions = append(d.NotDataActions, o.Strs("notdataactions")...)
 	}
 	e.roleDefs[d.ID] = d
+	r.Props = released // rules read the definition only through d
 }
 
 func (e *Estate) addDiagnostic(r *Resource) {
@@ -775,6 +780,7 @@ func (e *Estate) linkEventSubs(topics []*Resource) {
 	source := map[string]string{}
 	for _, t := range topics {
 		source[t.Key()] = Lower(t.Props.Str("source"))
+		t.Props = released // its source is all a topic is read for
 	}
 	for _, s := range e.EventSubs {
 		id, _ := ParseID(s.ID)

@@ -455,6 +455,11 @@ func TestReleasedPropertiesKeepWhatRulesRead(t *testing.T) {
 		`{"id": "`+site+`app1", "properties": {"keyVaultReferenceIdentity": "SystemAssigned", "siteConfig": {"numberOfWorkers": 1}}}`,
 		`{"id": "`+site+`app2", "properties": {"keyVaultReferenceIdentity": "SystemAssigned"}}`,
 		`{"id": "`+site+`app3", "properties": {"siteConfig": {}}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.EventGrid/systemTopics/t1", "properties": {"source": "`+kv+`"}}`,
+		`{"id": "`+tRGKey+`/providers/Microsoft.EventGrid/systemTopics/t1/eventSubscriptions/s2"}`,
+		`{"id": "`+tUAMI+`uami-1", "properties": {"principalId": "P", "clientId": "C"}}`,
+		`{"id": "`+tSub+`", "properties": {"managementGroupAncestorsChain": [{"name": "MG"}]}}`,
+		`{"id": "/providers/Microsoft.Authorization/roleDefinitions/00000000-0000-0000-0000-000000000001", "properties": {"roleName": "R"}}`,
 	)
 	v, bare := e.Vaults[0], e.Vaults[1]
 	want := VaultSettings{Properties: true, EnableSoftDelete: "yes", SoftDeleteRetentionInDays: 7.0, EnableRBACAuthorization: false,
@@ -479,6 +484,10 @@ func TestReleasedPropertiesKeepWhatRulesRead(t *testing.T) {
 	}
 	if s := e.EventSubs[0]; s.ProvisioningState != "Failed" {
 		t.Errorf("event subscription state %q", s.ProvisioningState)
+	}
+	if e.RoleName("00000000-0000-0000-0000-000000000001") != "R" || !slices.Equal(e.mgAncestors["11111111-1111-1111-1111-111111111111"], []string{"mg"}) ||
+		e.uaiByClientID["c"] == nil || len(v.EventSubs) != 1 || v.EventSubs[0].Name != "s2" {
+		t.Errorf("a role definition, subscription, identity or topic was not read before its properties went")
 	}
 	for _, r := range e.all {
 		if r.Type != "microsoft.web/sites" && len(r.Props) > 0 {
