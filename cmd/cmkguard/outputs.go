@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"slices"
 	"strings"
@@ -114,61 +115,106 @@ func loadFramework(id string) (*frameworks.Framework, error) {
 // reportContext describes, for the renderers, what the results are about: the
 // resources judged (see judgedResources), every key and vault, and each
 // workload's chain through its identity to its key and vault. It only copies
-// what the estate says.
+// what the estate says. Resources that carry equal tags share one map.
 func reportContext(e *estate.Estate, judged []judgedResource) *report.Context {
-	c := &report.Context{Resources: make([]report.Resource, len(judged))}
-	for i, j := range judged {
-		c.Resources[i] = describe(e, j)
+	s := contextStream(e, judged, e.TagMap)
+	return &report.Context{Resources: collect(s.Resources), Keys: collect(s.Keys), Vaults: collect(s.Vaults),
+		Chains: collect(s.Chains)}
+}
+
+// collect copies the elements of a context list.
+func collect[T any](list iter.Seq[*T]) []T {
+	var out []T
+	for x := range list {
+		out = append(out, *x)
 	}
-	for _, k := range e.Keys {
-		kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
-			URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
-		if k.Vault != nil {
-			kc.Vault = k.Vault.ID
-			if k.Vault.Host != "" {
-				kc.URI = estate.KeyURI{Host: k.Vault.Host, Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String()
-			}
-		}
-		if !k.Expires.IsZero() {
-			exp := k.Expires.UTC()
-			kc.Expires = &exp
-		}
-		for _, w := range k.Users {
-			kc.UsedBy = append(kc.UsedBy, w.ID)
-		}
-		c.Keys = append(c.Keys, kc)
-	}
-	for _, v := range e.Vaults {
-		c.Vaults = append(c.Vaults, report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete,
-			PurgeProtection: v.PurgeProtection, RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction})
-	}
-	for _, w := range e.Workloads {
-		for _, ref := range w.KeyRefs {
-			ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: slices.Clone(ref.Via), KeyURI: ref.Raw,
-				Problem: cmpOr(ref.ParseErr, ref.Unresolved)}
-			if ref.ParseErr == "" && ref.Unresolved == "" {
-				ch.KeyURI = ref.URI.String()
-				if ref.URI.Host == "" && ref.Vault != nil && ref.Vault.Host != "" {
-					u := ref.URI
-					u.Host = ref.Vault.Host
-					ch.KeyURI = u.String()
+	return out
+}
+
+// contextStream describes what reportContext does, an element at a time,
+// for a scan that writes its context as it makes it. tags turns a resource's
+// tags into the map the report holds.
+func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.Tags) map[string]string) *report.ContextStream {
+	return &report.ContextStream{
+		Resources: func(yield func(*report.Resource) bool) {
+			for _, j := range judged {
+				if r := describe(j, tags); !yield(&r) {
+					return
 				}
 			}
-			if ref.Key != nil {
-				ch.Key = ref.Key.ID
+		},
+		Keys: func(yield func(*report.Key) bool) {
+			for _, k := range e.Keys {
+				if kc := describeKey(k); !yield(&kc) {
+					return
+				}
 			}
-			if ref.Vault != nil {
-				ch.Vault = ref.Vault.ID
+		},
+		Vaults: func(yield func(*report.Vault) bool) {
+			for _, v := range e.Vaults {
+				vc := report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete, PurgeProtection: v.PurgeProtection,
+					RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction}
+				if !yield(&vc) {
+					return
+				}
 			}
-			id := ref.Identity
-			if ref.Unresolved == "" {
-				ch.Identity = report.Identity{Kind: string(id.Kind), Label: id.Label(), ResourceID: id.ResourceID,
-					PrincipalID: id.PrincipalID, Problem: id.Problem, Unknown: id.Unknown}
+		},
+		Chains: func(yield func(*report.Chain) bool) {
+			for _, w := range e.Workloads {
+				for _, ref := range w.KeyRefs {
+					if ch := chainOf(w, ref); !yield(&ch) {
+						return
+					}
+				}
 			}
-			c.Chains = append(c.Chains, ch)
+		},
+	}
+}
+
+// describeKey describes a key for the report context.
+func describeKey(k *estate.Key) report.Key {
+	kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
+		URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
+	if k.Vault != nil {
+		kc.Vault = k.Vault.ID
+		if k.Vault.Host != "" {
+			kc.URI = estate.KeyURI{Host: k.Vault.Host, Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String()
 		}
 	}
-	return c
+	if !k.Expires.IsZero() {
+		exp := k.Expires.UTC()
+		kc.Expires = &exp
+	}
+	for _, w := range k.Users {
+		kc.UsedBy = append(kc.UsedBy, w.ID)
+	}
+	return kc
+}
+
+// chainOf describes a workload's chain through one key reference.
+func chainOf(w *estate.Workload, ref *estate.KeyRef) report.Chain {
+	ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: slices.Clone(ref.Via), KeyURI: ref.Raw,
+		Problem: cmpOr(ref.ParseErr, ref.Unresolved)}
+	if ref.ParseErr == "" && ref.Unresolved == "" {
+		ch.KeyURI = ref.URI.String()
+		if ref.URI.Host == "" && ref.Vault != nil && ref.Vault.Host != "" {
+			u := ref.URI
+			u.Host = ref.Vault.Host
+			ch.KeyURI = u.String()
+		}
+	}
+	if ref.Key != nil {
+		ch.Key = ref.Key.ID
+	}
+	if ref.Vault != nil {
+		ch.Vault = ref.Vault.ID
+	}
+	id := ref.Identity
+	if ref.Unresolved == "" {
+		ch.Identity = report.Identity{Kind: string(id.Kind), Label: id.Label(), ResourceID: id.ResourceID,
+			PrincipalID: id.PrincipalID, Problem: id.Problem, Unknown: id.Unknown}
+	}
+	return ch
 }
 
 // judgedResource is a resource results are about, as the context needs it
@@ -199,14 +245,14 @@ func judgedResources(e *estate.Estate, results []rules.Result) []judgedResource 
 }
 
 // describe describes a judged resource for the report context.
-func describe(e *estate.Estate, j judgedResource) report.Resource {
+func describe(j judgedResource, tags func(estate.Tags) map[string]string) report.Resource {
 	rc := report.Resource{ID: j.id, Type: j.typ}
 	id, _ := estate.ParseID(j.id)
 	rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(j.id)
 	if r := j.r; r != nil {
 		rc.Service = serviceName(r)
 		rc.Name = cmpOr(lastName(r.ID), rc.Name)
-		rc.Location, rc.Tags = r.Location, e.TagMap(r.Tags)
+		rc.Location, rc.Tags = r.Location, tags(r.Tags)
 		if r.Source.File != "" {
 			rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
 		}

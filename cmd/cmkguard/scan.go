@@ -174,8 +174,9 @@ func onlyJSON(plan []output) bool {
 // exit status need, encoding the results on the goroutines that make them
 // as long as they fit in keepResults. When they do not, a second pass makes
 // the same results again, encodes them the same way and writes them straight
-// out. Memory stays flat however many results there are, and nothing is
-// spooled to disk.
+// out. The context, which follows the results, is written as it is made.
+// Memory stays flat however many results there are, and nothing is spooled
+// to disk.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
 	rep *report.Report, failOn rules.Severity) error {
 	workers := runtime.GOMAXPROCS(0)
@@ -226,11 +227,6 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	slog.Debug("scan evaluated", "resources", e.Stats.Resources, "results", n, "second pass", spilled.Load())
 	rep.Summary, rep.Notes = ev.Summary, ev.Notes
 	warn(cmd.ErrOrStderr(), e)
-	// The context comes after the results. A second pass makes it only once
-	// the results are written, so that it is not held while they are made.
-	if !spilled.Load() || n == 0 {
-		rep.Context = reportContext(e, judged)
-	}
 
 	var (
 		writers []io.Writer
@@ -287,11 +283,8 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 				}
 				return write(w, b.json)
 			})
-		if err == nil {
-			rep.Context = reportContext(e, judged)
-		}
 		return err
-	})
+	}, contextStream(e, judged, estate.Tags.Map)) // written after the results, as it is made
 	if err != nil {
 		return err
 	}

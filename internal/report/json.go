@@ -38,7 +38,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 		e.b = append(e.b, "\n  "...)
 	}
 	e.b = append(e.b, ']')
-	e.reportTail(r)
+	e.reportTail(r, nil)
 	return e.finish()
 }
 
@@ -47,8 +47,10 @@ func WriteJSON(w io.Writer, r *Report) error {
 // straight to w, n elements made by AppendJSONResult and separated by
 // JSONResultSeparator (the separator and indentation WriteJSON puts between
 // them). A scan that encodes its results as it makes them this way never
-// holds them all in memory. results is not called when n is 0.
-func WriteJSONAround(w io.Writer, r *Report, n int, results func(io.Writer) error) error {
+// holds them all in memory. results is not called when n is 0. When context
+// is not nil, it is the report's context in place of r.Context, and its
+// lists are asked for after results returns.
+func WriteJSONAround(w io.Writer, r *Report, n int, results func(io.Writer) error, context *ContextStream) error {
 	e := newJSONEncoder(w)
 	e.reportHead(r)
 	e.b = append(e.b, "\n  \"results\": ["...)
@@ -64,7 +66,7 @@ func WriteJSONAround(w io.Writer, r *Report, n int, results func(io.Writer) erro
 		e.b = append(e.b, "\n  "...)
 	}
 	e.b = append(e.b, ']')
-	e.reportTail(r)
+	e.reportTail(r, context)
 	return e.finish()
 }
 
@@ -366,18 +368,21 @@ func (e *jsonEncoder) reportHead(r *Report) {
 	e.b = append(e.b, ',') // "results" follows
 }
 
-// reportTail writes the report's members after "results"; finish closes
-// the document.
-func (e *jsonEncoder) reportTail(r *Report) {
+// reportTail writes the report's members after "results", the context from
+// context when it is not nil; finish closes the document.
+func (e *jsonEncoder) reportTail(r *Report, context *ContextStream) {
 	m := members{e: e, depth: 0, n: 1}
 	m.strsOmit("warnings", r.Warnings)
 	m.strsOmit("notes", r.Notes)
 	if r.SinceLastScan != nil {
 		m.key("sinceLastScan").fallback(r.SinceLastScan, 1)
 	}
-	if r.Context != nil {
+	if context == nil && r.Context != nil {
+		context = r.Context.Stream()
+	}
+	if context != nil {
 		m.key("context")
-		e.context(r.Context)
+		e.context(context)
 	}
 	if r.Framework != nil {
 		m.key("framework").fallback(r.Framework, 1)

@@ -1,5 +1,7 @@
 package report
 
+import "iter"
+
 // The context describes every judged resource (300,000 in a scan of a million
 // resources), each key, vault and key chain, and is written on the critical
 // path once evaluation is done. Its member names are encoded once, with the
@@ -45,7 +47,7 @@ var (
 )
 
 // context writes the report context at depth 1.
-func (e *jsonEncoder) context(c *Context) {
+func (e *jsonEncoder) context(c *ContextStream) {
 	m := e.open(1)
 	contextList(e, &m, "resources", c.Resources, e.contextResource)
 	contextList(e, &m, "keys", c.Keys, e.contextKey)
@@ -54,19 +56,27 @@ func (e *jsonEncoder) context(c *Context) {
 	m.close()
 }
 
-// contextList writes one list of the context, unless it is empty, writing
-// out what is buffered as it grows.
-func contextList[T any](e *jsonEncoder, m *members, name string, list []T, write func(*T)) {
-	if len(list) == 0 {
+// contextList writes one list of the context, unless it has no elements,
+// writing out what is buffered as it grows.
+func contextList[T any](e *jsonEncoder, m *members, name string, list iter.Seq[*T], write func(*T)) {
+	if list == nil {
 		return
 	}
-	m.key(name)
-	for i := range list {
-		e.element(i, 2)
-		write(&list[i])
-		e.flushIfFull()
+	n := 0
+	for x := range list {
+		if n == 0 {
+			m.key(name)
+		}
+		e.element(n, 2)
+		write(x)
+		if e.flushIfFull(); e.err != nil {
+			return
+		}
+		n++
 	}
-	e.closeList(2)
+	if n > 0 {
+		e.closeList(2)
+	}
 }
 
 // strOmitAt writes member f unless v is empty.

@@ -60,16 +60,29 @@ func checkJSON(t *testing.T, name string, r *Report) {
 			t.Fatal(err)
 		}
 	}
-	got.Reset()
-	err := WriteJSONAround(&got, r, len(r.Results), func(w io.Writer) error {
+	results := func(w io.Writer) error {
 		_, err := w.Write(spool)
 		return err
-	})
-	if err != nil {
+	}
+	got.Reset()
+	if err := WriteJSONAround(&got, r, len(r.Results), results, nil); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
 		t.Errorf("%s: WriteJSONAround differs from encoding/json at byte %d", name, firstDiff(got.Bytes(), want))
+	}
+	if r.Context == nil {
+		return
+	}
+	// The same context handed over as a stream.
+	streamed := *r
+	streamed.Context = nil
+	got.Reset()
+	if err := WriteJSONAround(&got, &streamed, len(r.Results), results, r.Context.Stream()); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%s: WriteJSONAround with a streamed context differs from encoding/json at byte %d", name, firstDiff(got.Bytes(), want))
 	}
 }
 
@@ -348,12 +361,12 @@ func TestWriteJSONAroundFails(t *testing.T) {
 	err := WriteJSONAround(io.Discard, r, 1, func(w io.Writer) error {
 		w.Write([]byte("{"))
 		return failed
-	})
+	}, nil)
 	if !errors.Is(err, failed) || err.Error() != "write JSON report: evaluation failed" {
 		t.Errorf("got %v, want write JSON report: evaluation failed", err)
 	}
 	var got, want bytes.Buffer
-	if err := WriteJSONAround(&got, &Report{}, 0, func(io.Writer) error { return failed }); err != nil {
+	if err := WriteJSONAround(&got, &Report{}, 0, func(io.Writer) error { return failed }, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteJSON(&want, &Report{}); err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
