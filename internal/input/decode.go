@@ -210,10 +210,14 @@ const maxShort = 256
 // interface value, so that decoded values share the box as well.
 type stringCache struct {
 	seed  maphash.Seed
-	slots [8192]struct {
-		s string
-		v any // s
-	}
+	slots [8192]interned
+}
+
+// interned is a slot of a stringCache.
+type interned struct {
+	h uint64 // the hash of s: a string that misses mostly differs in it
+	s string
+	v any // s as an interface value, once one is asked for
 }
 
 // unquote returns the string a raw JSON string holds, as Token.String does
@@ -229,32 +233,33 @@ func (rd *reader) unquote(raw []byte) string {
 	if len(inner) > maxShort || len(inner) == 0 {
 		return string(inner)
 	}
-	str, _ := rd.intern(inner)
-	return str
+	return rd.intern(inner).s
 }
 
 // stringValue is unquote for a decoded value: the string as an interface
 // value, shared when the string is interned.
 func (rd *reader) stringValue(raw []byte) any {
 	if inner := raw[1 : len(raw)-1]; len(inner) <= maxShort && len(inner) > 0 && plainString(inner) {
-		_, v := rd.intern(inner)
-		return v
+		slot := rd.intern(inner)
+		if slot.v == nil {
+			slot.v = slot.s
+		}
+		return slot.v
 	}
 	return rd.unquote(raw)
 }
 
-// intern returns the interned copy of s, as a string and as an interface
-// value.
-func (rd *reader) intern(s []byte) (string, any) {
+// intern returns the slot of the string cache holding s.
+func (rd *reader) intern(s []byte) *interned {
 	if rd.strs == nil {
 		rd.strs = &stringCache{seed: maphash.MakeSeed()}
 	}
-	slot := &rd.strs.slots[maphash.Bytes(rd.strs.seed, s)&(uint64(len(rd.strs.slots))-1)]
-	if slot.v == nil || slot.s != string(s) {
-		slot.s = string(s)
-		slot.v = slot.s
+	h := maphash.Bytes(rd.strs.seed, s)
+	slot := &rd.strs.slots[h&(uint64(len(rd.strs.slots))-1)]
+	if slot.h != h || slot.s != string(s) {
+		*slot = interned{h: h, s: string(s)}
 	}
-	return slot.s, slot.v
+	return slot
 }
 
 // plainString reports whether the text between a raw JSON string's quotes is
@@ -345,8 +350,9 @@ type item struct {
 	// badTags are the tags readTags found holding objects or arrays, with
 	// their JSON types.
 	badTags map[string]string
-	// tags is what readTags read, sorted: obj["tags"] holds it until the
-	// item is released, and a resource that keeps its tags copies it.
+	// tags is what readTags read, sorted, until the item is released
+	// (obj["tags"] holds a readTagsMark): a resource that keeps its tags
+	// copies it.
 	tags estate.Tags
 	// skims are string members of a resource of such a type kept as written
 	// in scratch instead of decoded (see displayMembers), in input order.
@@ -601,23 +607,29 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			}
 			continue
 		case kind == '"' && m.display && skimming && skipUnread:
-			rd.checkAgain(obj, name, again, vsrc)
+			_, held := obj[name]
+			if held || again {
+				rd.warnAgain(vsrc, name)
+			}
 			raw, err := rd.dec.ReadValue()
 			if err != nil {
 				return nil, rd.wrap(err)
 			}
-			it.forget(name)
-			delete(obj, name)
+			if again {
+				it.forget(name)
+			}
+			if held {
+				delete(obj, name)
+			}
 			start := len(it.scratch)
 			it.scratch = append(it.scratch, raw...)
 			it.skims = append(it.skims, skim{name, start, len(it.scratch)})
 			continue
 		case name == "tags" && kind == '{':
-			t, err := rd.readTags(it)
-			if err != nil {
+			if err := rd.readTags(it); err != nil {
 				return nil, rd.wrap(err)
 			}
-			obj[name] = t
+			obj[name] = readTagsMark{}
 			continue
 		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
 			if members, all := estate.PropertyMembers(typ); !all {

@@ -267,7 +267,7 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 	switch t := it.obj["tags"].(type) {
 	case nil:
 		return nil
-	case estate.Tags:
+	case readTagsMark:
 		if len(it.badTags) > 0 {
 			for _, k := range slices.Sorted(maps.Keys(it.badTags)) {
 				rd.warn(it.pos("tags"), "resource %s: tag %q is a JSON %s, not a string; ignored", id, k, it.badTags[k])
@@ -276,10 +276,10 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 		switch {
 		case !keep:
 			return nil
-		case len(t) == 0:
+		case len(it.tags) == 0:
 			return estate.Tags{}
 		}
-		return slices.Clone(t) // t is the item's, reused once it is released
+		return slices.Clone(it.tags) // the item's, reused once it is released
 	case estate.Object:
 		var out estate.Tags
 		if keep {

@@ -85,12 +85,12 @@ type skim struct {
 // that are strings, numbers, booleans or null as text, sorted by key, in
 // it.tags (copied by tags only for a resource that keeps them: most do not).
 // The JSON types of the others, which are warned about, go to it.badTags.
-func (rd *reader) readTags(it *item) (estate.Tags, error) {
+func (rd *reader) readTags(it *item) error {
 	if rd.dec.StackDepth() >= maxDepth {
-		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+		return fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
 	}
 	if _, err := rd.dec.ReadToken(); err != nil {
-		return nil, err
+		return err
 	}
 	clear(it.tags)
 	it.tags = it.tags[:0]
@@ -99,7 +99,7 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 	for rd.dec.PeekKind() != '}' {
 		raw, err := rd.dec.ReadValue()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		name := rd.unquote(raw)
 		i := rd.findTag(it.tags, name)
@@ -108,7 +108,7 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 		}
 		v, err := rd.decodeValue(false)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch v.(type) {
 		case nil, string, float64, bool:
@@ -131,8 +131,13 @@ func (rd *reader) readTags(it *item) (estate.Tags, error) {
 	}
 	_, err := rd.dec.ReadToken()
 	it.tags = estate.SortTags(it.tags)
-	return it.tags, err
+	return err
 }
+
+// readTagsMark stands in an item's map for the tags readTags read into the
+// item (it.tags): a slice held in an interface value would be copied to the
+// heap for every resource.
+type readTagsMark struct{}
 
 // tagsIndexed is how many tags readTags looks through one by one before it
 // indexes them.
