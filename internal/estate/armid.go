@@ -24,7 +24,21 @@ type ID struct {
 // Every resource read is parsed, and rules parse ids again, so ParseID finds
 // the segments in place: the name and the parent are parts of id, and the
 // type is built on the stack and, for the types rules read, shared.
-func ParseID(id string) (ID, bool) {
+func ParseID(id string) (ID, bool) { return parseID(id, true) }
+
+// ParseIDType is ParseID without the scopes: the ID's Subscription,
+// ResourceGroup and ManagementGroup are left empty, which spares lower-casing
+// (and often copying) them. Readers classify every item by the type its id
+// names, and the estate parses the ids it keeps again.
+func ParseIDType(id string) (ID, bool) {
+	out, ok := parseID(id, false)
+	out.Subscription, out.ResourceGroup, out.ManagementGroup = "", "", ""
+	return out, ok
+}
+
+// parseID is ParseID; the scope names are lower-cased only when scopes is
+// set.
+func parseID(id string, scopes bool) (ID, bool) {
 	var out ID
 	trimmed := strings.TrimSuffix(strings.TrimPrefix(id, "/"), "/") // one trailing slash is tolerated
 	if trimmed == "" || !strings.HasPrefix(id, "/") {
@@ -57,13 +71,13 @@ func ParseID(id string) (ID, bool) {
 		switch s := seg(i); {
 		case foldEq(s, "subscriptions"):
 			if i == 0 && i+1 < n {
-				out.Subscription = Lower(seg(i + 1))
+				out.Subscription = scope(seg(i+1), scopes)
 				i++
 				continue
 			}
 		case foldEq(s, "resourcegroups"):
 			if i == 2 && i+1 < n {
-				out.ResourceGroup = Lower(seg(i + 1))
+				out.ResourceGroup = scope(seg(i+1), scopes)
 				i++
 				continue
 			}
@@ -107,10 +121,19 @@ func ParseID(id string) (ID, bool) {
 			out.Parent = ""
 		}
 	}
-	if n >= 4 && foldEq(seg(0), "providers") && foldEq(seg(1), "microsoft.management") && foldEq(seg(2), "managementgroups") {
+	if scopes && n >= 4 && foldEq(seg(0), "providers") && foldEq(seg(1), "microsoft.management") && foldEq(seg(2), "managementgroups") {
 		out.ManagementGroup = Lower(seg(3))
 	}
 	return out, true
+}
+
+// scope returns a scope name lower-cased when lower is set, else as it is:
+// parseID tests it only for being there.
+func scope(name string, lower bool) string {
+	if lower {
+		return Lower(name)
+	}
+	return name
 }
 
 // foldEq reports whether Lower(s) == lower for a lower-case ASCII word with

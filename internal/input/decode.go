@@ -292,11 +292,18 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 			return nil, err
 		}
 		name := rd.lowerName(raw)
-		_, dup := obj[name]
-		if dup = dup || slices.Contains(skipped, name); dup && !rd.quiet {
+		// A member listed is kept in obj, one not listed noted in skipped.
+		listed := members[name]
+		var dup bool
+		if listed {
+			_, dup = obj[name]
+		} else {
+			dup = slices.Contains(skipped, name)
+		}
+		if dup && !rd.quiet {
 			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 		}
-		if !members[name] {
+		if !listed {
 			if err := rd.skip(); err != nil {
 				return nil, err
 			}
@@ -331,7 +338,7 @@ func (rd *reader) skip() error {
 func (rd *reader) parseID(raw string) (id estate.ID, relevant, ok bool) {
 	if raw != rd.last.raw || raw == "" {
 		rd.last.raw = raw
-		rd.last.id, rd.last.ok = estate.ParseID(raw)
+		rd.last.id, rd.last.ok = estate.ParseIDType(raw)
 		rd.last.relevant = rd.last.ok && estate.Relevant(rd.last.id.Type)
 	}
 	return rd.last.id, rd.last.relevant, rd.last.ok

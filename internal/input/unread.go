@@ -106,18 +106,37 @@ func (rd *reader) readTags(it *item) error {
 		if _, bad := it.badTags[name]; (i >= 0 || bad) && !rd.quiet {
 			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
 		}
-		v, err := rd.decodeValue(false)
-		if err != nil {
-			return err
-		}
-		switch v.(type) {
-		case nil, string, float64, bool:
-			if i >= 0 {
-				it.tags[i].Value = estate.Scalar(v)
-			} else {
-				it.tags = rd.addTag(it.tags, estate.Tag{Key: name, Value: estate.Scalar(v)})
+		// A string, the usual value, is read as one, not as an interface
+		// value.
+		var v any
+		text, scalar := "", true
+		if rd.dec.PeekKind() == '"' && rd.dec.StackDepth() < maxDepth {
+			raw, err := rd.dec.ReadValue()
+			if err != nil {
+				return err
 			}
-			delete(it.badTags, name)
+			text = rd.unquote(raw)
+		} else {
+			if v, err = rd.decodeValue(false); err != nil {
+				return err
+			}
+			switch v.(type) {
+			case nil, float64, bool:
+				text = estate.Scalar(v)
+			default:
+				scalar = false
+			}
+		}
+		switch {
+		case scalar:
+			if i >= 0 {
+				it.tags[i].Value = text
+			} else {
+				it.tags = rd.addTag(it.tags, estate.Tag{Key: name, Value: text})
+			}
+			if len(it.badTags) > 0 {
+				delete(it.badTags, name)
+			}
 		default:
 			if it.badTags == nil {
 				it.badTags = map[string]string{}
