@@ -24,12 +24,17 @@ func isAudit(o estate.Object) bool {
 	if strings.EqualFold(strings.TrimSpace(estate.Scalar(o["category"])), "AuditEvent") {
 		return true
 	}
+	// A resource type holds a slash, which no lower-casing takes away: only
+	// a type without one is lower-cased (copied, when it has capitals).
 	typ := estate.Scalar(o["type"])
+	if strings.Contains(typ, "/") {
+		return false
+	}
 	switch estate.Lower(typ) {
 	case "azurediagnostics", "azkvauditlogs":
 		return true
 	}
-	return present(o["operationname"]) && (present(o["time"]) || present(o["timegenerated"])) && !strings.Contains(typ, "/")
+	return present(o["operationname"]) && (present(o["time"]) || present(o["timegenerated"]))
 }
 
 // addAudit converts an audit record and hands it to the sink, or says why not.

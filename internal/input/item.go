@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
@@ -61,13 +62,17 @@ func (rd *reader) addResource(it *item, parent string) {
 	o := it.obj
 	id := rd.resourceID(it)
 	r := &estate.Resource{ID: id, Source: it.src}
-	given := estate.Lower(rd.str(it, "type", "resourcetype"))
+	given := rd.str(it, "type", "resourcetype")
 	if pid, _, ok := rd.parseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
-		if given != "" && given != pid.Type && !namesParent(given, pid) && !strings.HasSuffix(pid.Type, "/"+given) {
-			rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
+		if given != "" && !lowerIs(given, pid.Type) {
+			given = estate.Lower(given)
+			if !namesParent(given, pid) && !strings.HasSuffix(pid.Type, "/"+given) {
+				rd.warn(it.pos("type"), "resource %s: type %q differs from the type its id names (%s); the id's type is used", id, given, pid.Type)
+			}
 		}
 	} else {
+		given = estate.Lower(given)
 		if given == "" {
 			rd.warn(it.src, "resource %q: the id is not an ARM resource id and no type is given; skipped", id)
 			rd.children(it, "")
@@ -112,6 +117,38 @@ func (rd *reader) addResource(it *item, parent string) {
 	}
 	rd.sink.Add(r)
 	rd.children(it, id)
+}
+
+// lowerIs reports whether estate.Lower(s) == lower without lower-casing
+// an ASCII s, which would copy it when it has capitals (most types as ARM
+// writes them).
+func lowerIs(s, lower string) bool {
+	if len(s) != len(lower) {
+		return !isASCII(s) && estate.Lower(s) == lower
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return estate.Lower(s) == lower
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return !isASCII(s[i:]) && estate.Lower(s) == lower
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s is ASCII text.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func (rd *reader) children(it *item, parent string) {
