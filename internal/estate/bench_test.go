@@ -38,8 +38,12 @@ func BenchmarkBuild(b *testing.B) {
 		for _, h := range k.headers {
 			bld.AddHeader(h)
 		}
-		for _, r := range k.resources {
-			bld.Add(r)
+		// Each run adds fresh copies: Add and Build let go of the properties
+		// of the resources they are given, which a second run would miss.
+		copies := make([]estate.Resource, len(k.resources))
+		for i, r := range k.resources {
+			copies[i] = *r
+			bld.Add(&copies[i])
 		}
 		if e := bld.Build(); len(e.Workloads) == 0 || len(e.Keys) == 0 {
 			b.Fatalf("%d workloads, %d keys", len(e.Workloads), len(e.Keys))
