@@ -53,22 +53,20 @@ var relevantTypes = func() map[string]bool {
 // Builder collects resources from any number of sources and links them into an
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
-	resources    []*Resource
-	prepared     []prepared                     // prepared[i] is what Add read off resources[i]
-	evidence     map[uint64][]map[string]string // see shareEvidence
-	evidenceN    int
-	evidenceSeed maphash.Seed
-	strs         map[string]string // see share
-	appRefs      map[string]Object // see appProps
-	tags         tagSets
-	byID         idIndex           // positions in resources
-	principals   map[string]string // managed identity object id → resource id, from every resource read
-	header       *Header
-	audit        []*AuditRecord
-	warnings     []Warning
-	stats        Stats
-	duplicates   int
-	firstDup     string
+	resources  []*Resource
+	prepared   []prepared                  // prepared[i] is what Add read off resources[i]
+	evidence   equalSet[map[string]string] // see shareEvidence
+	strs       map[string]string           // see share
+	appRefs    map[string]Object           // see appProps
+	tags       equalSet[Tags]              // see shareTags
+	byID       idIndex                     // positions in resources
+	principals map[string]string           // managed identity object id → resource id, from every resource read
+	header     *Header
+	audit      []*AuditRecord
+	warnings   []Warning
+	stats      Stats
+	duplicates int
+	firstDup   string
 }
 
 // NewBuilder returns an empty Builder.
@@ -86,7 +84,7 @@ func (b *Builder) Add(r *Resource) {
 		b.stats.Skipped++
 		return
 	}
-	r.Tags = b.tags.share(r.Tags)
+	r.Tags = b.shareTags(r.Tags)
 	h := b.byID.hash(r.ID)
 	if i := b.byID.findHash(b.resources, r.ID, h); i >= 0 {
 		if b.duplicates++; b.firstDup == "" {
@@ -180,45 +178,55 @@ func (p *childProbe) Child(*Resource, string) *Resource {
 	return nil
 }
 
-// tagSets shares equal tags between resources: resources of one resource
-// group or one deployment mostly carry the same tags, and a copy each is a
-// large part of a large estate's memory. Nothing modifies tags.
-type tagSets struct {
+// equalSet hands out values equal to ones it has seen, so that the
+// resources that carry equal values share one copy. Nothing modifies what
+// it hands out.
+type equalSet[T any] struct {
 	seed maphash.Seed
-	sets map[uint64][]Tags
+	seen map[uint64][]T
 	n    int
 }
 
-// maxTagSets bounds the distinct tags tagSets keeps.
+// share returns a value seen before that equal finds equal to v, or else v,
+// which it keeps while it keeps fewer than limit values. write hashes v.
+func (s *equalSet[T]) share(v T, limit int, write func(*maphash.Hash), equal func(T, T) bool) T {
+	if s.seen == nil {
+		s.seed, s.seen = maphash.MakeSeed(), map[uint64][]T{}
+	}
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	write(&h)
+	sum := h.Sum64()
+	for _, seen := range s.seen[sum] {
+		if equal(seen, v) {
+			return seen
+		}
+	}
+	if s.n < limit {
+		s.seen[sum] = append(s.seen[sum], v)
+		s.n++
+	}
+	return v
+}
+
+// maxTagSets bounds the distinct tags shareTags keeps.
 const maxTagSets = 1 << 20
 
-// share returns tags equal to tags, ones it has seen before when it can.
-func (t *tagSets) share(tags Tags) Tags {
+// shareTags returns tags equal to tags, ones it has seen before when it can:
+// resources of one resource group or one deployment mostly carry the same
+// tags, and a copy each is a large part of a large estate's memory.
+func (b *Builder) shareTags(tags Tags) Tags {
 	if tags == nil {
 		return nil
 	}
-	if t.sets == nil {
-		t.seed, t.sets = maphash.MakeSeed(), map[uint64][]Tags{}
-	}
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	for _, tag := range tags {
-		h.WriteString(tag.Key)
-		h.WriteByte(0)
-		h.WriteString(tag.Value)
-		h.WriteByte(0)
-	}
-	sum := h.Sum64()
-	for _, s := range t.sets[sum] {
-		if slices.Equal(s, tags) {
-			return s
+	return b.tags.share(tags, maxTagSets, func(h *maphash.Hash) {
+		for _, tag := range tags {
+			h.WriteString(tag.Key)
+			h.WriteByte(0)
+			h.WriteString(tag.Value)
+			h.WriteByte(0)
 		}
-	}
-	if t.n < maxTagSets {
-		t.sets[sum] = append(t.sets[sum], tags)
-		t.n++
-	}
-	return tags
+	}, slices.Equal[Tags])
 }
 
 // maxShared bounds the distinct strings share keeps.
@@ -250,34 +258,20 @@ func (b *Builder) shareEvidence(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return m
 	}
-	if b.evidence == nil {
-		b.evidenceSeed, b.evidence = maphash.MakeSeed(), map[uint64][]map[string]string{}
-	}
-	var room [8]string
-	names := room[:0]
-	for k := range m {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	var h maphash.Hash
-	h.SetSeed(b.evidenceSeed)
-	for _, k := range names {
-		h.WriteString(k)
-		h.WriteByte(0)
-		h.WriteString(m[k])
-		h.WriteByte(0)
-	}
-	sum := h.Sum64()
-	for _, shared := range b.evidence[sum] {
-		if maps.Equal(shared, m) {
-			return shared
+	return b.evidence.share(m, maxEvidence, func(h *maphash.Hash) {
+		var room [8]string
+		names := room[:0]
+		for k := range m {
+			names = append(names, k)
 		}
-	}
-	if b.evidenceN < maxEvidence {
-		b.evidence[sum] = append(b.evidence[sum], m)
-		b.evidenceN++
-	}
-	return m
+		slices.Sort(names)
+		for _, k := range names {
+			h.WriteString(k)
+			h.WriteByte(0)
+			h.WriteString(m[k])
+			h.WriteByte(0)
+		}
+	}, maps.Equal[map[string]string])
 }
 
 // AddHeader records the collection metadata of a snapshot.
