@@ -64,7 +64,6 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 // goroutine, whose indexes and caches serve every run. A Plan runs one
 // evaluation at a time.
 type Plan struct {
-	e        *estate.Estate
 	p        *policy.Policy
 	now      time.Time
 	subjects []subject
@@ -76,7 +75,7 @@ type Plan struct {
 // workers goroutines.
 func NewPlan(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int) *Plan {
 	now = now.UTC()
-	pl := &Plan{e: e, p: p, now: now, subjects: subjectsOf(e), active: activeRules(p, catalog)}
+	pl := &Plan{p: p, now: now, subjects: subjectsOf(e), active: activeRules(p, catalog)}
 	env := newEnv(e, p, now)
 	pl.envs = []*Env{env}
 	for range max(1, workers) - 1 {
