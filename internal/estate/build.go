@@ -104,14 +104,20 @@ func (b *Builder) Add(r *Resource) {
 // properties of workloads and role assignments are most of the memory, and
 // nothing reads them once their encryption or assignment is known.
 type prepared struct {
-	enc *Encryption     // a workload's, when reading it needs no other resource
-	ra  *RoleAssignment // a role assignment's
+	enc   *Encryption        // a workload's, when reading it needs no other resource
+	ra    *RoleAssignment    // a role assignment's
+	vault *Vault             // a vault's or Managed HSM's, its keys and settings not yet linked
+	diag  *DiagnosticSetting // a diagnostic setting's, not yet linked to its vault
+	alert *AlertRule         // an alert rule's
 }
 
 // prepare reads what it can of r and then releases r.Props. A workload whose
 // service row looks at another resource (a SQL server's encryptionProtector
 // child, which may come later in the input) keeps its properties for Build.
-// Disk encryption sets keep theirs: impact reads them again.
+// Disk encryption sets keep theirs: impact reads them again. Keys keep theirs
+// until Build, which warns about what it cannot read of them in the order of
+// the estate's lists. Reading a large estate uses the most memory just before
+// Build, so what can be read here is read here.
 func (b *Builder) prepare(r *Resource) prepared {
 	if graphTypes[r.Type] {
 		switch r.Type {
@@ -122,6 +128,14 @@ func (b *Builder) prepare(r *Resource) prepared {
 			return prepared{ra: ra}
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			r.Props = b.appProps(r.Props)
+		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
+			return prepared{vault: newVault(r)}
+		case "microsoft.insights/diagnosticsettings":
+			return prepared{diag: newDiagnostic(r)}
+		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
+			a := newAlert(r)
+			r.Props = released // newAlert read all that rules look at
+			return prepared{alert: a}
 		}
 		return prepared{}
 	}
@@ -310,11 +324,12 @@ func (b *Builder) Build() *Estate {
 		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
 	}
 	placeholders := e.addPlaceholders(b.resources)
-	var keys, diags, subs, topics []*Resource
+	var keys, subs, topics []*Resource
+	var diags []*DiagnosticSetting
 	for i, r := range b.resources {
 		switch r.Type {
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
-			v := newVault(r)
+			v := b.prepared[i].vault
 			e.Vaults = append(e.Vaults, v)
 			e.vaultByID[r.Key()] = v
 			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
@@ -337,14 +352,13 @@ func (b *Builder) Build() *Estate {
 		case "microsoft.resources/subscriptions":
 			subs = append(subs, r)
 		case "microsoft.insights/diagnosticsettings":
-			diags = append(diags, r)
+			diags = append(diags, b.prepared[i].diag)
 		case "microsoft.eventgrid/systemtopics":
 			topics = append(topics, r)
 		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
 			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
-			e.Alerts = append(e.Alerts, newAlert(r))
-			r.Props = released // newAlert read all that rules look at
+			e.Alerts = append(e.Alerts, b.prepared[i].alert)
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			e.Apps = append(e.Apps, r)
 		}
@@ -365,8 +379,8 @@ func (b *Builder) Build() *Estate {
 	for _, r := range keys {
 		e.addKey(r)
 	}
-	for _, r := range diags {
-		e.addDiagnostic(r)
+	for _, d := range diags {
+		e.addDiagnostic(d)
 	}
 	e.linkEventSubs(topics)
 	// Workloads are read last, once vaults, keys and identities are indexed, so
@@ -745,7 +759,17 @@ func (e *Estate) addRoleDefinition(r *Resource) {
 	r.Props = released // rules read the definition only through d
 }
 
-func (e *Estate) addDiagnostic(r *Resource) {
+// addDiagnostic adds a diagnostic setting that prepare read, linking it to
+// the vault it watches.
+func (e *Estate) addDiagnostic(d *DiagnosticSetting) {
+	e.Diagnostics = append(e.Diagnostics, d)
+	if v := e.vaultByID[d.Target]; v != nil {
+		v.Diagnostics = append(v.Diagnostics, d)
+	}
+}
+
+// newDiagnostic reads a diagnostic setting, and lets go of its properties.
+func newDiagnostic(r *Resource) *DiagnosticSetting {
 	id, _ := ParseID(r.ID)
 	d := &DiagnosticSetting{Resource: r, Target: Lower(id.Parent)}
 	p := r.Props
@@ -764,10 +788,7 @@ func (e *Estate) addDiagnostic(r *Resource) {
 	}
 	d.Metrics = len(p.List("metrics")) > 0
 	r.Props = released // rules read the setting only through d
-	e.Diagnostics = append(e.Diagnostics, d)
-	if v := e.vaultByID[d.Target]; v != nil {
-		v.Diagnostics = append(v.Diagnostics, d)
-	}
+	return d
 }
 
 func (e *Estate) linkEventSubs(topics []*Resource) {
