@@ -9,10 +9,10 @@ import (
 	"unicode/utf8"
 )
 
-// CompareIDs orders ARM ids as strings.Compare(Lower(a), Lower(b)) does,
+// compareIDs orders ARM ids as strings.Compare(Lower(a), Lower(b)) does,
 // without making the lower-case copies: a large estate's ids are compared
 // far more often than they change.
-func CompareIDs(a, b string) int {
+func compareIDs(a, b string) int {
 	for i := range min(len(a), len(b)) {
 		ca, cb := a[i], b[i]
 		if ca|cb >= utf8.RuneSelf {
@@ -33,7 +33,7 @@ func SameID(a, b string) bool {
 	if len(a) == len(b) && a == b {
 		return true
 	}
-	return CompareIDs(a, b) == 0
+	return compareIDs(a, b) == 0
 }
 
 // idIndex finds resources by id as SameID compares ids, without keeping a

@@ -22,8 +22,8 @@ func TestCompareIDs(t *testing.T) {
 	for _, a := range idPairs {
 		for _, b := range idPairs {
 			want := strings.Compare(Lower(a), Lower(b))
-			if got := CompareIDs(a, b); got != want {
-				t.Errorf("CompareIDs(%q, %q) = %d, want %d", a, b, got, want)
+			if got := compareIDs(a, b); got != want {
+				t.Errorf("compareIDs(%q, %q) = %d, want %d", a, b, got, want)
 			}
 			if got := SameID(a, b); got != (want == 0) {
 				t.Errorf("SameID(%q, %q) = %v, want %v", a, b, got, want == 0)
@@ -38,8 +38,8 @@ func FuzzCompareIDs(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		want := strings.Compare(Lower(a), Lower(b))
-		if got := CompareIDs(a, b); got != want {
-			t.Errorf("CompareIDs(%q, %q) = %d, want %d", a, b, got, want)
+		if got := compareIDs(a, b); got != want {
+			t.Errorf("compareIDs(%q, %q) = %d, want %d", a, b, got, want)
 		}
 		x := newIDIndex(0)
 		if x.hash(a) != x.hash(Lower(a)) {

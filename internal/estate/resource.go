@@ -43,7 +43,7 @@ type Resource struct {
 }
 
 // Key returns the lower-cased id, the resource's identity for matching. It
-// makes a copy each time: when only comparing, CompareIDs and SameID do not.
+// makes a copy each time: when only comparing, SameID does not.
 func (r *Resource) Key() string { return Lower(r.ID) }
 
 // Subscription returns the lower-case subscription id of the resource.

@@ -283,8 +283,7 @@ type subject struct {
 }
 
 // subjectsOf lists every workload, vault, key and app of the estate, sorted by
-// id as estate.CompareIDs orders them (by lower-case id); subjects with the
-// same id keep the order of the lists.
+// lower-case id; subjects with the same id keep the order of the lists.
 func subjectsOf(e *estate.Estate) []subject {
 	out := make([]subject, 0, len(e.Workloads)+len(e.Vaults)+len(e.Keys)+len(e.Apps))
 	for _, w := range e.Workloads {
@@ -306,7 +305,7 @@ func subjectsOf(e *estate.Estate) []subject {
 // with the same id, and marks each subject whose id is that of the one
 // before it. The lower-case ids are made once into one buffer that
 // is dropped after the sort: comparing them is a memory compare, many times
-// cheaper than lower-casing as estate.CompareIDs does on every comparison.
+// cheaper than lower-casing both ids on every comparison.
 func sortByID(subjects []subject) []subject {
 	size := 0
 	for _, s := range subjects {
