@@ -158,9 +158,7 @@ func mapAddress(m map[string]any) uintptr {
 func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 	c := e.evidenceCache
 	if c == nil {
-		e.b = appendJSONString(e.b, msg)
-		e.b = append(e.b, resultEvidence...)
-		e.anyMap(m, 3)
+		e.uncachedMessageEvidence(msg, m)
 		return
 	}
 	p := mapAddress(m)
@@ -174,9 +172,7 @@ func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
 			s.evidence, s.messageEnc = nil, nil
 		}
-		e.b = appendJSONString(e.b, msg)
-		e.b = append(e.b, resultEvidence...)
-		e.anyMap(m, 3)
+		e.uncachedMessageEvidence(msg, m)
 		return
 	}
 	if len(s.messageEnc) > 0 && msg == s.message {
@@ -196,6 +192,14 @@ func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 	start, failed := len(e.b), e.err != nil
 	e.anyMap(m, 3)
 	s.encoded = !failed && e.err == nil && c.keep(&s.evidence, e.b[start:])
+}
+
+// uncachedMessageEvidence writes a result's message and its evidence m
+// without the cache.
+func (e *jsonEncoder) uncachedMessageEvidence(msg string, m map[string]any) {
+	e.b = appendJSONString(e.b, msg)
+	e.b = append(e.b, resultEvidence...)
+	e.anyMap(m, 3)
 }
 
 // keep copies enc to *dst if the cache has room for it, and reports whether
