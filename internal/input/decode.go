@@ -147,6 +147,8 @@ type reader struct {
 	pending []estate.Warning
 	// skipped is decodeMembers' list of the members it passed over.
 	skipped []string
+	// checking is check's list of the member names met, level by level.
+	checking []string
 	// tagAt is readTags' index of a long list of tags.
 	tagAt map[string]int
 	// names caches member names, so that the many objects of a large input
@@ -169,6 +171,8 @@ type memberName struct {
 	lower   string
 	unread  bool // unreadMembers
 	display bool // displayMembers
+	checked bool // checkedMembers
+	id      bool // "id" or "resourceid"
 }
 
 // nameCache holds the member names met, as written (raw JSON, quotes and
@@ -194,7 +198,8 @@ func (rd *reader) member(raw []byte) memberName {
 	slot := &rd.names.slots[maphash.Bytes(rd.names.seed, raw)&(uint64(len(rd.names.slots))-1)]
 	if slot.raw != string(raw) {
 		lower := estate.Lower(rd.unquote(raw))
-		slot.raw, slot.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower]}
+		slot.raw, slot.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
+			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid"}
 	}
 	return slot.m
 }
@@ -234,6 +239,15 @@ func (rd *reader) unquote(raw []byte) string {
 		return string(inner)
 	}
 	return rd.intern(inner).s
+}
+
+// unquoteOnce is unquote for a string that does not repeat, as a value: it is
+// not interned.
+func (rd *reader) unquoteOnce(raw []byte) any {
+	if inner := raw[1 : len(raw)-1]; plainString(inner) {
+		return string(inner)
+	}
+	return rd.unquote(raw)
 }
 
 // stringValue is unquote for a decoded value: the string as an interface
@@ -365,6 +379,9 @@ type item struct {
 	// in scratch instead of decoded (see displayMembers), in input order.
 	skims   []skim
 	scratch []byte
+	// sku is the JSON type of the last "sku" member, checked rather than
+	// decoded (see checkedMembers); "" when there is none.
+	sku string
 }
 
 type member struct {
@@ -373,15 +390,12 @@ type member struct {
 	line   int
 }
 
-// has reports whether a member was seen that is not kept in obj (streamed
-// lists, children, skipped properties). Those are few, so a scan is cheap.
-func (it *item) has(name string) bool {
-	switch name {
-	case "value", "data", "records", "tables", "resources", "properties":
-		for _, m := range it.at {
-			if m.name == name {
-				return true
-			}
+// seen reports whether a member of that name was met before in the item:
+// the one before is warned about, whether it was kept in obj or not.
+func (it *item) seen(name string) bool {
+	for _, m := range it.at {
+		if m.name == name {
+			return true
 		}
 	}
 	return false
@@ -555,13 +569,14 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		vsrc := rd.src(rd.valueStart())
 		// A member given again is warned about: before an object or an
 		// array is read (reading one may hand items over), after anything
-		// else is stored (which saves a lookup).
-		again := it.has(name) || it.skimmed(name)
-		if kind == '{' || kind == '[' {
-			rd.checkAgain(obj, name, again, vsrc)
+		// else is read (late).
+		nested := kind == '{' || kind == '['
+		again := it.seen(name)
+		if again && nested {
+			rd.warnAgain(vsrc, name)
 		}
+		late := again && !nested
 		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
-		n := len(obj)
 		switch {
 		case kind == '[' && envelopes && containers[name]:
 			envelope = true
@@ -594,8 +609,8 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			it.children = append(it.children, children...)
 			continue
 		case name == "properties" && irrelevant:
-			if kind != '{' && kind != '[' {
-				rd.checkAgain(obj, name, again, vsrc)
+			if late {
+				rd.warnAgain(vsrc, name)
 			}
 			if err := rd.skip(); err != nil {
 				return nil, rd.wrap(err)
@@ -605,17 +620,31 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		case kind == '"' && m.unread && skipUnread:
 			// A string no one reads: it is noted as present and passed
 			// over (a string cannot hold anything to warn about).
-			if err := rd.skip(); err != nil {
-				rd.checkAgain(obj, name, again, vsrc)
+			err := rd.skip()
+			if late {
+				rd.warnAgain(vsrc, name)
+			}
+			if err != nil {
 				return nil, rd.wrap(err)
 			}
-			if obj[name] = nil; len(obj) == n || again {
+			continue
+		case (m.unread || m.checked) && skipUnread:
+			// A value no one reads, or only the JSON type of: it is checked
+			// for what decoding it would warn about, and not kept.
+			typ, err := rd.check(false)
+			if late {
 				rd.warnAgain(vsrc, name)
+			}
+			if err != nil {
+				return nil, rd.wrap(err)
+			}
+			if name == "sku" {
+				it.sku = typ
 			}
 			continue
 		case kind == '"' && m.display && skimming && skipUnread:
 			_, held := obj[name]
-			if held || again {
+			if late {
 				rd.warnAgain(vsrc, name)
 			}
 			raw, err := rd.dec.ReadValue()
@@ -648,19 +677,26 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 				continue
 			}
 		}
-		v, err := rd.decodeValue(keepCase(name))
-		if err != nil {
-			if kind != '{' && kind != '[' {
-				rd.checkAgain(obj, name, again, vsrc)
+		var v any
+		if kind == '"' && m.id && rd.dec.StackDepth() < maxDepth {
+			// An id is unique to its resource: interning it would only push
+			// out strings that repeat.
+			if raw, err = rd.dec.ReadValue(); err == nil {
+				v = rd.unquoteOnce(raw)
 			}
+		} else {
+			v, err = rd.decodeValue(keepCase(name))
+		}
+		if late {
+			rd.warnAgain(vsrc, name)
+		}
+		if err != nil {
 			return nil, rd.wrap(err)
 		}
 		if m.display {
 			it.forget(name)
 		}
-		if obj[name] = v; kind != '{' && kind != '[' && (len(obj) == n || again) {
-			rd.warnAgain(vsrc, name)
-		}
+		obj[name] = v
 		if name == "id" || name == "resourceid" {
 			// Once the id says no rule reads this type, its properties (the
 			// bulk of a resource) need not be decoded, nor the members only
@@ -685,14 +721,6 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		return nil, nil
 	}
 	return it, nil
-}
-
-// checkAgain warns about a member given again: one of that name is in obj,
-// or again is set (one was seen that obj does not hold).
-func (rd *reader) checkAgain(obj estate.Object, name string, again bool, src estate.Source) {
-	if _, ok := obj[name]; ok || again {
-		rd.warnAgain(src, name)
-	}
 }
 
 // warnAgain warns about a member given again in one object.
@@ -722,7 +750,7 @@ func (rd *reader) release(it *item) {
 	}
 	clear(it.obj)
 	clear(it.children)
-	it.at, it.children, it.skipped = it.at[:0], it.children[:0], false
+	it.at, it.children, it.skipped, it.sku = it.at[:0], it.children[:0], false, ""
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
 	clear(it.badTags)
 	clear(it.tags)

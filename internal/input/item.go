@@ -101,6 +101,11 @@ func (rd *reader) addResource(it *item, parent string) {
 	// not kept.
 	switch s := o["sku"].(type) {
 	case nil, estate.Object:
+		// Checked and not kept (see checkedMembers), unless the item is a
+		// table row.
+		if it.sku != "" && it.sku != "null" && it.sku != "object" {
+			rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, it.sku)
+		}
 	default:
 		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}

@@ -28,6 +28,14 @@ var unreadMembers = map[string]bool{
 	"parentresource": true,
 }
 
+// checkedMembers are top-level members of ARM resources and Resource Graph
+// rows that nothing reads but the JSON type of "sku", whatever the item
+// turns out to be: they are checked for what decoding them would warn about
+// (see check), and not kept.
+var checkedMembers = map[string]bool{
+	"sku": true, "plan": true, "zones": true, "extendedlocation": true, "systemdata": true,
+}
+
 // displayMembers are the members read only to be shown for a resource (its
 // name, location and so on). For a resource of a type no rule reads they are
 // kept as written and decoded only if the item turns out to need them.
@@ -46,16 +54,6 @@ func (rd *reader) unshown(it *item) bool {
 	}
 	_, relevant, ok := rd.parseID(strings.TrimSpace(s))
 	return ok && !relevant
-}
-
-// skimmed reports whether a member of that name was kept undecoded.
-func (it *item) skimmed(name string) bool {
-	for _, s := range it.skims {
-		if s.name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // forget drops undecoded members of that name: a later one is used.
@@ -194,3 +192,87 @@ func (rd *reader) addTag(tags estate.Tags, t estate.Tag) estate.Tags {
 	}
 	return append(tags, t)
 }
+
+// check reads the next value as decodeValue does, with the same warnings and
+// errors, but keeps nothing: it returns the JSON type (see typeName) of the
+// value decodeValue would return.
+func (rd *reader) check(keep bool) (string, error) {
+	if rd.dec.StackDepth() >= maxDepth {
+		return "", fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+	}
+	if rd.dec.PeekKind() == '"' {
+		_, err := rd.dec.ReadValue()
+		return "string", err
+	}
+	tok, err := rd.dec.ReadToken()
+	if err != nil {
+		return "", err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return "null", nil
+	case 'f', 't':
+		return "boolean", nil
+	case '0':
+		if _, err := tok.Float(); err != nil {
+			text := tok.String()
+			if !rd.quiet {
+				rd.warn(rd.here(), "number %.40s is out of range; read as null", text)
+			}
+			return "null", nil
+		}
+		return "number", nil
+	case '[':
+		for rd.dec.PeekKind() != ']' {
+			if _, err := rd.check(false); err != nil {
+				return "", err
+			}
+		}
+		_, err := rd.dec.ReadToken()
+		return "array", err
+	case '{':
+		// The names met so far at this level are rd.checking[base:], and
+		// also in many once there are more than a few.
+		base := len(rd.checking)
+		defer func() { rd.checking = rd.checking[:base] }()
+		var many map[string]bool
+		for rd.dec.PeekKind() != '}' {
+			raw, err := rd.dec.ReadValue()
+			if err != nil {
+				return "", err
+			}
+			var name string
+			if keep {
+				name = rd.unquote(raw)
+			} else {
+				name = rd.lowerName(raw)
+			}
+			var dup bool
+			if many != nil {
+				dup = many[name]
+				many[name] = true
+			} else {
+				dup = slices.Contains(rd.checking[base:], name)
+				if rd.checking = append(rd.checking, name); len(rd.checking)-base > checkScan {
+					many = make(map[string]bool, 2*checkScan)
+					for _, n := range rd.checking[base:] {
+						many[n] = true
+					}
+				}
+			}
+			if dup && !rd.quiet {
+				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
+			}
+			if _, err := rd.check(!keep && keepCase(name)); err != nil {
+				return "", err
+			}
+		}
+		_, err := rd.dec.ReadToken()
+		return "object", err
+	}
+	return "", fmt.Errorf("unexpected token %v", tok.Kind())
+}
+
+// checkScan is how many member names check looks through one by one before
+// it indexes them.
+const checkScan = 16
