@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -178,10 +179,9 @@ type memberName struct {
 // nameCache holds the member names met, as written (raw JSON, quotes and
 // escapes included), with their lower-case form: a large input repeats the
 // same few hundred names millions of times. It is direct-mapped, each slot
-// holding the last name that hashed to it.
+// holding the last name that hashed to it (see nameSlot).
 type nameCache struct {
-	seed  maphash.Seed
-	slots [4096]struct {
+	slots [1 << nameBits]struct {
 		raw string
 		m   memberName
 	}
@@ -193,15 +193,40 @@ func (rd *reader) lowerName(raw []byte) string { return rd.member(raw).lower }
 // member returns the member name given as raw JSON, classified.
 func (rd *reader) member(raw []byte) memberName {
 	if rd.names == nil {
-		rd.names = &nameCache{seed: maphash.MakeSeed()}
+		rd.names = &nameCache{}
 	}
-	slot := &rd.names.slots[maphash.Bytes(rd.names.seed, raw)&(uint64(len(rd.names.slots))-1)]
+	slot := &rd.names.slots[nameSlot(raw)]
 	if slot.raw != string(raw) {
 		lower := estate.Lower(rd.unquote(raw))
 		slot.raw, slot.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
 			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid"}
 	}
 	return slot.m
+}
+
+// nameBits is the size of the name cache, in bits of a slot number.
+const nameBits = 12
+
+// nameSlot picks the slot of the name cache for a raw member name from its
+// length and up to 24 of its bytes, a few multiplications: names are looked
+// up for every member read, and most are short. Names that share a slot only
+// cost the lower-casing of a miss, so a poor spread is slower, never wrong.
+func nameSlot(raw []byte) uint64 {
+	const m1, m2 = 0x9e3779b97f4a7c15, 0xff51afd7ed558ccd
+	n := len(raw)
+	h := uint64(n) * m1
+	if n < 8 {
+		for _, c := range raw {
+			h = (h ^ uint64(c)) * m2
+		}
+	} else {
+		h = (h ^ binary.LittleEndian.Uint64(raw)) * m2
+		h = (h ^ binary.LittleEndian.Uint64(raw[n-8:])) * m1
+		if n > 16 {
+			h = (h ^ binary.LittleEndian.Uint64(raw[n/2-4:])) * m2
+		}
+	}
+	return h >> (64 - nameBits)
 }
 
 // maxShort bounds the strings unquote interns.
