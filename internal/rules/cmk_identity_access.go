@@ -95,7 +95,10 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 	have := map[string]bool{}
 	var granted, ignored, unresolved []string
 	for _, g := range env.Estate.Grants(v, estate.KeyScope(v, name), id.PrincipalID) {
-		label := grantLabel(g)
+		label := ""
+		if !env.countOnly {
+			label = grantLabel(g)
+		}
 		switch {
 		case g.Ignored != "":
 			ignored = append(ignored, label+": "+g.Ignored)
@@ -123,6 +126,10 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 			missing = append(missing, opNames[op])
 		}
 	}
+	st := accessStatus(env, v, missing, unresolved)
+	if env.countOnly {
+		return refVerdict{Status: st}
+	}
 	ev = append(ev, "grants", nonNil(granted))
 	if len(ignored) > 0 {
 		ev = append(ev, "ignoredGrants", ignored)
@@ -131,16 +138,16 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 		ev = append(ev, "unresolvedGrants", unresolved)
 	}
 	opsText := strings.Join(displayOps(need), ", ")
-	if len(missing) == 0 {
+	if st == Pass {
 		return refVerdict{Status: Pass, Evidence: ev, Reason: fmt.Sprintf("%s holds %s on key %s in %s (%s)",
 			who, opsText, name, v.Name, strings.Join(granted, "; "))}
 	}
 	ev = append(ev, "missing", missing)
 	switch {
-	case v.RBAC && len(unresolved) > 0:
+	case st == Unknown && len(unresolved) > 0:
 		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf("%s may lack %s on key %s in %s: %s",
 			who, strings.Join(missing, ", "), name, v.Name, strings.Join(unresolved, "; "))}
-	case v.RBAC && !env.Estate.Known("roleAssignments", v.ID):
+	case st == Unknown:
 		reason := fmt.Sprintf("%s uses Azure RBAC and the snapshot holds no role assignments for it, so %s's access to key %s cannot be told",
 			v.Name, who, name)
 		if g := env.Estate.GapFor("roleAssignments", v.ID); g != nil && g.Error != "" {
@@ -153,6 +160,21 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 		reason += "; ignored: " + strings.Join(ignored, "; ")
 	}
 	return refVerdict{Status: Fail, Evidence: ev, Reason: reason}
+}
+
+// accessStatus is the verdict on an identity that lacks the operations
+// missing on a key of v, with the grants unresolved that might give them:
+// it passes when nothing is missing; on an RBAC vault a grant that cannot
+// be resolved, or role assignments the snapshot does not hold, leave it
+// unknown; else it fails.
+func accessStatus(env *Env, v *estate.Vault, missing, unresolved []string) Status {
+	switch {
+	case len(missing) == 0:
+		return Pass
+	case v.RBAC && (len(unresolved) > 0 || !env.Estate.Known("roleAssignments", v.ID)):
+		return Unknown
+	}
+	return Fail
 }
 
 // grantLabel describes a grant for messages and evidence.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
+	"github.com/cmkguard/cmkguard/internal/policy"
 )
 
 var cmkTenantIsolation = &Rule{
@@ -36,6 +37,9 @@ var cmkTenantIsolation = &Rule{
 			return NotApplicable
 		}
 		mine, mineKnown := tenantTag(env, w.Resource)
+		if env.countOnly {
+			return Outcome{Status: isolationStatus(env, w, refs, mine, mineKnown)}
+		}
 		tagKey := env.Policy.TenantTagKey
 		keys := env.labels[:0]
 		for _, ref := range refs {
@@ -48,7 +52,7 @@ var cmkTenantIsolation = &Rule{
 		} else {
 			s = walkSharers(env, w, refs, mine, mineKnown)
 		}
-		tenant := tenantLabel(env, w.Resource, mineKnown)
+		tenant := tenantLabel(env.Policy, &env.messages, w.Resource, mineKnown)
 		ev := env.evidence.start().str("service", w.Service.Name).str("tenantTag", tagKey).str("tenant", tenant).
 			strsBuf("keys", keys)
 		if s.hashed {
@@ -65,20 +69,18 @@ var cmkTenantIsolation = &Rule{
 		var named [maxNamed]string
 		if mineKnown && s.others > 0 {
 			for i, o := range s.named {
-				named[i] = tenantLabel(env, o.Resource, true) // before the message: it uses the messages' buffer
+				named[i] = tenantLabel(env.Policy, &env.messages, o.Resource, true) // before the message: it uses the messages' buffer
 			}
 		}
 		msg := env.messages.start()
-		st := Pass
+		st := s.status(mineKnown)
 		switch {
 		case !mineKnown:
-			st = Unknown
 			msg = strconv.AppendInt(msg, int64(s.count), 10)
 			msg = appendJoined(append(msg, " other resource(s) use "...), s.keys)
 			msg = append(append(append(msg, ", but only a child of "...), w.Name...), " is in the snapshot, so its "...)
 			msg = append(append(msg, tagKey...), " tag cannot be read"...)
 		case s.others > 0:
-			st = Fail
 			msg = append(append(append(append(msg, w.Name...), " ("...), tenant...), ") shares "...)
 			msg = strconv.AppendInt(append(appendJoined(msg, s.keys), " with "...), int64(s.others), 10)
 			msg = append(msg, " resource(s) of another or no tenant: "...)
@@ -90,7 +92,6 @@ var cmkTenantIsolation = &Rule{
 			}
 			msg = append(msg, more(s.others)...)
 		case s.unknown > 0:
-			st = Unknown
 			msg = appendJoined(append(append(msg, w.Name...), " shares "...), s.keys)
 			msg = strconv.AppendInt(append(msg, " with "...), int64(s.unknown), 10)
 			msg = appendJoined(append(msg, " resource(s) whose tags are not in the snapshot: "...), s.unknownIDs)
@@ -171,8 +172,8 @@ func walkSharers(env *Env, w *estate.Workload, refs []*estate.KeyRef, mine strin
 				s.keys = append(s.keys, label)
 			}
 			s.count++
-			if len(s.listed) < maxListed {
-				s.listed = append(s.listed, sharerEvidence(env, u))
+			if len(s.listed) < maxListed && !env.countOnly {
+				s.listed = append(s.listed, sharerEvidence(env.Policy, &env.messages, u))
 			}
 			switch {
 			case u.tenant < 0:
@@ -247,11 +248,14 @@ func sharersOf(env *Env, ref *estate.KeyRef) *keySharers {
 // tallySharers tallies the users of every key a workload references.
 func tallySharers(env *Env) map[keyQuery]*keySharers {
 	out := map[keyQuery]*keySharers{}
+	// The tally interns the tenant labels of its evidence itself: the Env
+	// that makes it may be count-only, and the tally serves every Env.
+	var labels messages
 	for _, w := range env.Estate.Workloads {
 		for _, ref := range w.KeyRefs {
 			q := keyQuery{ref.URI.HSM, ref.URI.Vault, ref.URI.Name, ref.URI.Host}
 			if _, done := out[q]; !done && sharable(ref) {
-				out[q] = tallyKey(env, env.Estate.KeyUsers(ref.URI))
+				out[q] = tallyKey(env, &labels, env.Estate.KeyUsers(ref.URI))
 			}
 		}
 	}
@@ -260,7 +264,7 @@ func tallySharers(env *Env) map[keyQuery]*keySharers {
 
 // tallyKey tallies the users of one key from its KeyUsers list, which gives a
 // workload's references to one key next to each other.
-func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
+func tallyKey(env *Env, labels *messages, uses []estate.KeyUse) *keySharers {
 	k := &keySharers{users: make([]keyUser, 0, len(uses)), tenants: map[string]int32{}}
 	var prev *estate.Workload
 	for _, use := range uses {
@@ -290,7 +294,7 @@ func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
 	}
 	if len(k.users) > 1 {
 		for _, u := range k.users[:min(len(k.users), maxListed+1)] {
-			m := sharerEvidence(env, u)
+			m := sharerEvidence(env.Policy, labels, u)
 			h, _ := hashMap(m) // its values are strings, which hash
 			k.listed = append(k.listed, m)
 			k.listedHashes = append(k.listedHashes, h)
@@ -322,9 +326,10 @@ func tallyKey(env *Env, uses []estate.KeyUse) *keySharers {
 	return k
 }
 
-// sharerEvidence describes one sharer in evidence.
-func sharerEvidence(env *Env, u keyUser) map[string]any {
-	return map[string]any{"resource": u.w.ID, "key": refLabel(u.ref), "tenant": tenantLabel(env, u.w.Resource, u.tenant >= 0)}
+// sharerEvidence describes one sharer in evidence, interning its tenant
+// label in labels.
+func sharerEvidence(p *policy.Policy, labels *messages, u keyUser) map[string]any {
+	return map[string]any{"resource": u.w.ID, "key": refLabel(u.ref), "tenant": tenantLabel(p, labels, u.w.Resource, u.tenant >= 0)}
 }
 
 // answers reports whether the tally can answer for a user of the key whose
@@ -343,7 +348,7 @@ func (k *keySharers) answers(mine string, mineKnown bool) bool {
 // users, as walkSharers would with w's one reference, labelled keys[0]
 // (s.keys holds keys[:1]).
 func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, keys []string) sharing {
-	s := sharing{count: len(k.users) - 1} // w is one of the users
+	s := k.counts(mine, mineKnown)
 	if s.count == 0 {
 		return s
 	}
@@ -361,10 +366,6 @@ func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, ke
 			break
 		}
 	}
-	s.unknown = k.unknownCount
-	if !mineKnown {
-		s.unknown--
-	}
 	for _, i := range k.unknown {
 		if u := k.users[i]; u.w != w && len(s.unknownIDs) < maxNamed {
 			s.unknownIDs = append(s.unknownIDs, u.w.ID)
@@ -372,7 +373,6 @@ func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, ke
 	}
 	if mineKnown {
 		t := k.tenants[mine]
-		s.others = k.known - k.perTenant[t]
 		// The first maxNamed users with a known tenant other than t: next
 		// jumps over users of tenant t and users without known tags, so
 		// each one named costs at most a few steps.
@@ -386,6 +386,51 @@ func (k *keySharers) sharing(w *estate.Workload, mine string, mineKnown bool, ke
 		}
 	}
 	return s
+}
+
+// counts tells a user of the key, whose tenant is mine, how many others
+// there are, of another tenant and with unknown tags, as sharing does,
+// listing and naming none of them: all the rule's status needs.
+func (k *keySharers) counts(mine string, mineKnown bool) sharing {
+	s := sharing{count: len(k.users) - 1} // the workload is one of the users
+	if s.count == 0 {
+		return s
+	}
+	s.unknown = k.unknownCount
+	if !mineKnown {
+		s.unknown--
+	}
+	if mineKnown {
+		s.others = k.known - k.perTenant[k.tenants[mine]]
+	}
+	return s
+}
+
+// status is the rule's status for a workload whose sharers are s.
+func (s *sharing) status(mineKnown bool) Status {
+	switch {
+	case s.count == 0:
+		return Pass
+	case !mineKnown:
+		return Unknown
+	case s.others > 0:
+		return Fail
+	case s.unknown > 0:
+		return Unknown
+	}
+	return Pass
+}
+
+// isolationStatus is the rule's status for workload w with the sharable
+// references refs and tenant mine, worked out as the rule does but without
+// the evidence and names a count-only outcome leaves out.
+func isolationStatus(env *Env, w *estate.Workload, refs []*estate.KeyRef, mine string, mineKnown bool) Status {
+	if k := sharersOf(env, refs[0]); len(refs) == 1 && k.answers(mine, mineKnown) {
+		s := k.counts(mine, mineKnown)
+		return s.status(mineKnown)
+	}
+	s := walkSharers(env, w, refs, mine, mineKnown)
+	return s.status(mineKnown)
 }
 
 // maxListed and maxNamed bound the sharers a result lists in its evidence and
@@ -404,16 +449,16 @@ func more(n int) string {
 }
 
 // tenantLabel renders a resource's tenant tag for messages and evidence. It
-// interns the label through env.messages, so no message may be being written.
-func tenantLabel(env *Env, r *estate.Resource, known bool) string {
-	switch t := env.Policy.Tenant(r.Tags); {
+// interns the label through labels, so no message may be being written there.
+func tenantLabel(p *policy.Policy, labels *messages, r *estate.Resource, known bool) string {
+	switch t := p.Tenant(r.Tags); {
 	case !known:
 		return "tags not in the snapshot"
 	case t == "":
 		return "untagged"
 	default:
-		label := append(append(env.messages.start(), env.Policy.TenantTagKey...), '=')
-		return env.messages.intern(append(label, t...))
+		label := append(append(labels.start(), p.TenantTagKey...), '=')
+		return labels.intern(append(label, t...))
 	}
 }
 

@@ -68,7 +68,7 @@ func referenceTenantIsolation(env *Env, w *estate.Workload) Outcome {
 			count++
 			tenant, known := tenantTag(env, s.Resource)
 			if len(sharers) < maxListed {
-				sharers = append(sharers, map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env, s.Resource, known)})
+				sharers = append(sharers, map[string]any{"resource": s.ID, "key": refLabel(use.Ref), "tenant": tenantLabel(env.Policy, &env.messages, s.Resource, known)})
 			}
 			switch {
 			case !known:
@@ -78,7 +78,7 @@ func referenceTenantIsolation(env *Env, w *estate.Workload) Outcome {
 			}
 		}
 	}
-	ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env, w.Resource, mineKnown),
+	ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env.Policy, &env.messages, w.Resource, mineKnown),
 		"keys", keys, "sharers", nonNilMaps(sharers), "sharerCount", count)
 	if count == 0 {
 		return Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
@@ -91,10 +91,10 @@ func referenceTenantIsolation(env *Env, w *estate.Workload) Outcome {
 	case len(others) > 0:
 		var names []string
 		for _, o := range others[:min(len(others), maxNamed)] {
-			names = append(names, fmt.Sprintf("%s (%s)", o.ID, tenantLabel(env, o.Resource, true)))
+			names = append(names, fmt.Sprintf("%s (%s)", o.ID, tenantLabel(env.Policy, &env.messages, o.Resource, true)))
 		}
 		return Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
-			w.Name, tenantLabel(env, w.Resource, true), keyText, len(others), strings.Join(names, ", "), more(len(others)))
+			w.Name, tenantLabel(env.Policy, &env.messages, w.Resource, true), keyText, len(others), strings.Join(names, ", "), more(len(others)))
 	case len(unknown) > 0:
 		return Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
 			w.Name, keyText, len(unknown), strings.Join(unknown[:min(len(unknown), maxNamed)], ", "), more(len(unknown)))

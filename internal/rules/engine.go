@@ -61,14 +61,21 @@ func EvaluateBlocks[T any](e *estate.Estate, p *policy.Policy, now time.Time, ca
 // Plan is an evaluation made ready to run, for a scan that runs it more than
 // once (one pass to count the results, one to write them): the estate's
 // subjects in order, the rules the policy leaves enabled, and the Env of each
-// goroutine, whose indexes and caches serve every run. A Plan runs one
-// evaluation at a time.
+// goroutine, whose indexes and caches serve every run. A Plan, and the plans
+// CountOnlyWhen makes of it, run one evaluation at a time.
 type Plan struct {
 	p        *policy.Policy
 	now      time.Time
 	subjects []subject
 	active   []activeRule
 	envs     []*Env // one per goroutine
+	// counts are the Envs that judge count-only blocks, one per goroutine:
+	// forked from the same Env as envs, so they share its indexes, but with
+	// verdict memos of their own, which never reach a full result.
+	counts []*Env
+	// countOnly, when set, says before each block whether to judge it
+	// count-only; see CountOnlyWhen.
+	countOnly func() bool
 }
 
 // NewPlan plans the evaluation of the catalog over the estate on up to
@@ -81,7 +88,27 @@ func NewPlan(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule,
 	for range max(1, workers) - 1 {
 		pl.envs = append(pl.envs, env.fork())
 	}
+	for range pl.envs {
+		pl.counts = append(pl.counts, env.forkCountOnly())
+	}
 	return pl
+}
+
+// CountOnlyWhen returns a plan that runs as pl does but for the blocks it
+// judges count-only: their Results have every field but Message and
+// Evidence, which are left empty, as a pass that only counts needs them, at
+// a fraction of the cost. The Evaluation (Summary, InScope, Notes) is the
+// same either way. countOnly is called once before each block is judged, on
+// the goroutine that judges it and then calls process, so several goroutines
+// may call it at once; a block is count-only when it returns true. A scan
+// that sets a flag once its first pass has kept enough (countOnly reads it,
+// and never turns false again) can tell in process, by reading the flag
+// again, that a block may be count-only. The plans share their Envs, so they
+// too run one evaluation at a time.
+func (pl *Plan) CountOnlyWhen(countOnly func() bool) *Plan {
+	c := *pl
+	c.countOnly = countOnly
+	return &c
 }
 
 // EvaluatePlan runs a plan. The subjects, in Evaluate's order (by lower-case
@@ -129,13 +156,17 @@ func EvaluatePlan[T any](pl *Plan, newProcess func() func([]Result) T, deliver f
 			lo = hi
 		}
 	})
-	for _, wenv := range pl.envs {
+	for g, full := range pl.envs {
 		wg.Go(func() {
 			process := newProcess()
 			var results []Result
 			for j := range jobs {
 				b := block[T]{}
-				results = judgeBlock(wenv, active, subjects[j.lo:j.hi], results[:0], &b.tally)
+				env := full
+				if pl.countOnly != nil && pl.countOnly() {
+					env = pl.counts[g]
+				}
+				results = judgeBlock(env, active, subjects[j.lo:j.hi], results[:0], &b.tally)
 				b.value = process(results)
 				j.out <- b
 			}
@@ -200,7 +231,9 @@ type scoped struct {
 }
 
 // judgeBlock judges subjects, which hold every subject of each of their
-// resources, appending the results to results and counting them in t.
+// resources, appending the results to results and counting them in t. A
+// count-only env makes results without Message and Evidence: the rules that
+// judge most subjects skip writing them, and the rest are dropped here.
 func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Result, t *tally) []Result {
 	p := env.Policy
 	for i := 0; i < len(subjects); {
@@ -221,7 +254,10 @@ func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Res
 					continue
 				}
 				res := Result{Rule: r.rule.ID, Resource: sub.res.ID, ResourceType: sub.res.Type, Status: o.Status, Severity: r.severity,
-					Message: o.Message, Evidence: o.Evidence, Remediation: r.rule.Remediation, Frameworks: r.rule.Frameworks}
+					Remediation: r.rule.Remediation, Frameworks: r.rule.Frameworks}
+				if !env.countOnly {
+					res.Message, res.Evidence = o.Message, o.Evidence
+				}
 				if o.Status == Fail {
 					if w, inForce := p.Waiver(r.rule.ID, sub.res.ID, env.Now); w != nil {
 						t.used = append(t.used, w)

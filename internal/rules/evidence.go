@@ -21,7 +21,12 @@ import (
 // table of the maps made last: one slot per hash, so the table never holds more than evidenceSlots
 // maps. A value of a type the table cannot compare is boxed into a new map
 // that is not kept. An evidence serves one goroutine, as its Env does.
+//
+// The evidence of a count-only Env is off: start returns nil, and a nil
+// *evidence takes every pair without looking at it and makes no map, so a
+// rule describes its evidence the same way in both modes at almost no cost.
 type evidence struct {
+	off   bool // a count-only Env's: start returns nil
 	slots []evSlot
 	pairs []evPair
 	// The pairs' values that are neither strings nor ints, by evPair.i.
@@ -69,8 +74,12 @@ type evPair struct {
 	copy bool // the map made holds a copy of the list: the caller reuses it
 }
 
-// start begins describing a map, forgetting the pairs of the last one.
+// start begins describing a map, forgetting the pairs of the last one; it
+// returns nil when e is off.
 func (e *evidence) start() *evidence {
+	if e.off {
+		return nil
+	}
 	if e.slots == nil {
 		e.slots = make([]evSlot, evidenceSlots)
 	}
@@ -89,17 +98,26 @@ func (e *evidence) add(p evPair, vh uint64) *evidence {
 
 // str adds a string value.
 func (e *evidence) str(k, v string) *evidence {
+	if e == nil {
+		return nil
+	}
 	return e.add(evPair{key: k, kind: evString, s: v}, maphash.String(evidenceSeed, v))
 }
 
 // num adds an int value.
 func (e *evidence) num(k string, v int) *evidence {
+	if e == nil {
+		return nil
+	}
 	return e.add(evPair{key: k, kind: evInt, i: v}, hashInt(v))
 }
 
 // strs adds a list of strings, which the map made may hold: it must not
 // change after.
 func (e *evidence) strs(k string, v []string) *evidence {
+	if e == nil {
+		return nil
+	}
 	e.lists = append(e.lists, v)
 	return e.add(evPair{key: k, kind: evStrings, i: len(e.lists) - 1}, hashStrings(v))
 }
@@ -107,6 +125,9 @@ func (e *evidence) strs(k string, v []string) *evidence {
 // strsBuf adds a list of strings that the caller reuses: the map made holds
 // a copy of it.
 func (e *evidence) strsBuf(k string, v []string) *evidence {
+	if e == nil {
+		return nil
+	}
 	e.lists = append(e.lists, v)
 	return e.add(evPair{key: k, kind: evStrings, i: len(e.lists) - 1, copy: true}, hashStrings(v))
 }
@@ -114,6 +135,9 @@ func (e *evidence) strsBuf(k string, v []string) *evidence {
 // maps adds a list of maps, which the map made may hold: neither the list
 // nor its maps may change after.
 func (e *evidence) maps(k string, v []map[string]any) *evidence {
+	if e == nil {
+		return nil
+	}
 	h, ok := hashMaps(v)
 	return e.addMaps(k, v, h, ok, false)
 }
@@ -127,6 +151,9 @@ func (e *evidence) mapsHashed(k string, v []map[string]any, hash uint64) *eviden
 // mapsBuf adds a list of maps that the caller reuses: the map made holds a
 // copy of the list (the maps in it must not change).
 func (e *evidence) mapsBuf(k string, v []map[string]any) *evidence {
+	if e == nil {
+		return nil
+	}
 	h, ok := hashMaps(v)
 	return e.addMaps(k, v, h, ok, true)
 }
@@ -139,6 +166,9 @@ func (e *evidence) mapsBufHashed(k string, v []map[string]any, hash uint64, ok b
 
 // addMaps adds a list of maps whose hash is h (when ok).
 func (e *evidence) addMaps(k string, v []map[string]any, h uint64, ok, copy bool) *evidence {
+	if e == nil {
+		return nil
+	}
 	e.odd = e.odd || !ok
 	e.mapLists = append(e.mapLists, v)
 	return e.add(evPair{key: k, kind: evMaps, i: len(e.mapLists) - 1, copy: copy}, h)
@@ -146,6 +176,9 @@ func (e *evidence) addMaps(k string, v []map[string]any, h uint64, ok, copy bool
 
 // val adds a value of any type.
 func (e *evidence) val(k string, v any) *evidence {
+	if e == nil {
+		return nil
+	}
 	switch v := v.(type) {
 	case string:
 		return e.str(k, v)
@@ -164,6 +197,9 @@ func (e *evidence) val(k string, v any) *evidence {
 
 // kv adds key, value pairs as Ev lists them.
 func (e *evidence) kv(kv []any) *evidence {
+	if e == nil {
+		return nil
+	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		e.val(evidenceKey(kv[i]), kv[i+1])
 	}
@@ -172,6 +208,9 @@ func (e *evidence) kv(kv []any) *evidence {
 
 // strMap adds every entry of m as a string value.
 func (e *evidence) strMap(m map[string]string) *evidence {
+	if e == nil {
+		return nil
+	}
 	for k, v := range m {
 		e.str(k, v)
 	}
@@ -188,6 +227,9 @@ func (e *evidence) done() map[string]any {
 // doneHashed returns what done does, and the map's hash as hashMap works it
 // out; ok is false when hashMap could not.
 func (e *evidence) doneHashed() (m map[string]any, h uint64, ok bool) {
+	if e == nil {
+		return nil, 0, false
+	}
 	if len(e.pairs) == 0 {
 		return nil, 0, false
 	}

@@ -145,13 +145,16 @@ func listText(items []string, limit int) string {
 
 // sensitiveUsers returns the workloads using the key whose classification the
 // policy calls sensitive (unclassified ones included when the policy says so),
-// with their classification labels.
+// with their classification labels (none for a count-only Env, whose
+// messages name nobody).
 func sensitiveUsers(env *Env, k *estate.Key) (ws []*estate.Workload, labels []string) {
 	for _, w := range k.Users {
 		value, classified, sensitive := env.Policy.Classify(w.Tags)
 		if sensitive {
 			ws = append(ws, w)
-			labels = append(labels, w.Name+" ("+classificationLabel(value, classified)+")")
+			if !env.countOnly {
+				labels = append(labels, w.Name+" ("+classificationLabel(value, classified)+")")
+			}
 		}
 	}
 	return ws, labels

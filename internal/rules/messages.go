@@ -9,7 +9,12 @@ package rules
 // together (one resource group's resources are judged one after the other).
 // One message is written at a time: start hands out the same buffer again.
 // A messages serves one goroutine, as its Env does.
+//
+// The messages of a count-only Env are off: intern and once return "" and
+// remember nothing. Rules that write long messages check Env.countOnly
+// before they start.
 type messages struct {
+	off  bool // a count-only Env's
 	buf  []byte
 	seen map[string]string
 }
@@ -25,6 +30,9 @@ func (t *messages) start() []byte { return t.buf[:0] }
 // for the next message.
 func (t *messages) intern(b []byte) string {
 	t.buf = b[:0]
+	if t.off {
+		return ""
+	}
 	if s, ok := t.seen[string(b)]; ok {
 		return s
 	}
@@ -44,5 +52,8 @@ func (t *messages) intern(b []byte) string {
 // kept for the next message, as intern keeps it.
 func (t *messages) once(b []byte) string {
 	t.buf = b[:0]
+	if t.off {
+		return ""
+	}
 	return string(b)
 }

@@ -104,8 +104,15 @@ type Env struct {
 	Now    time.Time
 
 	// indexes are answers that many subjects ask again, worked out once for
-	// the whole evaluation and shared by every Env that fork makes.
+	// the whole evaluation and shared by every Env that fork makes. Nothing
+	// in them depends on countOnly.
 	indexes *indexes
+	// countOnly says the outcomes are only counted: the engine drops their
+	// Message and Evidence, so rules may leave them empty and skip the work
+	// of writing them. Their Status must not depend on it. A count-only
+	// Env's evidence and messages make nothing (see forkCountOnly), and its
+	// verdicts, which lack reasons and evidence, are its own.
+	countOnly bool
 	// usable, recoverable and access remember the verdicts of
 	// cmk-key-usable, cmk-key-recoverable and cmk-identity-access: the
 	// disks behind one disk encryption set ask the same questions.
@@ -157,6 +164,14 @@ func newEnv(e *estate.Estate, p *policy.Policy, now time.Time) *Env {
 // once and safe to read from several goroutines.
 func (env *Env) fork() *Env {
 	return &Env{Estate: env.Estate, Policy: env.Policy, Now: env.Now, indexes: env.ix()}
+}
+
+// forkCountOnly returns an Env as fork does, whose outcomes are only
+// counted (see Env.countOnly).
+func (env *Env) forkCountOnly() *Env {
+	c := env.fork()
+	c.countOnly, c.evidence.off, c.messages.off = true, true, true
+	return c
 }
 
 // ix returns the evaluation's indexes, making them first for an Env that was

@@ -183,9 +183,14 @@ func statusRank(s Status) int {
 // pass), the message gives the reasons of the references that have it, and the
 // evidence lists every reference with its own verdict. A workload that names no
 // key is not applicable, unless it says it uses a customer-managed key: then
-// the key cannot be judged and the outcome is unknown.
+// the key cannot be judged and the outcome is unknown. A count-only Env gets
+// the worst status alone, and judge may leave the verdicts' reasons and
+// evidence out.
 func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
 	if len(w.KeyRefs) == 0 {
+		if w.CMK == estate.CMKCustomer && env.countOnly {
+			return Outcome{Status: Unknown}
+		}
 		if w.CMK == estate.CMKCustomer {
 			return Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
 				"%s uses a customer-managed key, but the snapshot names no key reference to follow (%s)", w.Name, evidenceText(w.Evidence))
@@ -193,6 +198,14 @@ func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdi
 		return NotApplicable
 	}
 	worst := Pass
+	if env.countOnly {
+		for _, ref := range w.KeyRefs {
+			if v := judge(ref); statusRank(v.Status) > statusRank(worst) {
+				worst = v.Status
+			}
+		}
+		return Outcome{Status: worst}
+	}
 	var room [2]refVerdict
 	verdicts := room[:0]
 	keys := env.refMaps[:0]
