@@ -85,8 +85,7 @@ func (b *Builder) Add(r *Resource) {
 		return
 	}
 	r.Tags = b.shareTags(r.Tags)
-	h := b.byID.hash(r.ID)
-	if i := b.byID.findHash(b.resources, r.ID, h); i >= 0 {
+	if i := b.byID.insert(b.resources, r.ID, len(b.resources)); i >= 0 {
 		if b.duplicates++; b.firstDup == "" {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
@@ -94,7 +93,6 @@ func (b *Builder) Add(r *Resource) {
 		b.prepared[i] = b.prepare(r)
 		return
 	}
-	b.byID.addHash(h, len(b.resources))
 	b.resources = append(b.resources, r)
 	b.prepared = append(b.prepared, b.prepare(r))
 }

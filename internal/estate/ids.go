@@ -2,6 +2,7 @@ package estate
 
 import (
 	"cmp"
+	"encoding/binary"
 	"hash/maphash"
 	"maps"
 	"slices"
@@ -51,11 +52,7 @@ func newIDIndex(size int) idIndex {
 
 // find returns the position of the resource with that id in list, or -1.
 func (x *idIndex) find(list []*Resource, id string) int {
-	return x.findHash(list, id, x.hash(id))
-}
-
-// findHash is find for an id whose hash is h.
-func (x *idIndex) findHash(list []*Resource, id string, h uint64) int {
+	h := x.hash(id)
 	i, ok := x.first[h]
 	if !ok {
 		return -1
@@ -73,14 +70,39 @@ func (x *idIndex) findHash(list []*Resource, id string, h uint64) int {
 
 // add records that the resource with that id is at position i; find must
 // not know the id yet.
-func (x *idIndex) add(id string, i int) { x.addHash(x.hash(id), i) }
-
-// addHash is add for an id whose hash is h.
-func (x *idIndex) addHash(h uint64, i int) {
+func (x *idIndex) add(id string, i int) {
+	h := x.hash(id)
 	if _, taken := x.first[h]; !taken {
 		x.first[h] = i
 		return
 	}
+	x.addMore(h, i)
+}
+
+// insert returns the position of the resource with that id in list, as
+// find does, or else records that it is at position i, as add does, and
+// returns -1: adding a resource hashes its id and looks it up once.
+func (x *idIndex) insert(list []*Resource, id string, i int) int {
+	h := x.hash(id)
+	j, ok := x.first[h]
+	if !ok {
+		x.first[h] = i
+		return -1
+	}
+	if SameID(list[j].ID, id) {
+		return j
+	}
+	for _, j := range x.more[h] {
+		if SameID(list[j].ID, id) {
+			return j
+		}
+	}
+	x.addMore(h, i)
+	return -1
+}
+
+// addMore records position i for a hash another id has.
+func (x *idIndex) addMore(h uint64, i int) {
 	if x.more == nil {
 		x.more = map[uint64][]int{}
 	}
@@ -99,11 +121,20 @@ func (x *idIndex) clone() idIndex {
 	return c
 }
 
-// hash hashes Lower(id), lower-casing ASCII on the way.
+// hash hashes Lower(id). An id that fits a buffer on the stack (almost
+// every one) is copied into it, lower-cased there eight bytes at a time and
+// hashed in one call; maphash gives the same sum for the same bytes however
+// they are written, so longer ids and ids beyond ASCII hash alike in pieces.
 func (x *idIndex) hash(id string) uint64 {
+	var buf [256]byte
+	if len(id) <= len(buf) {
+		b := buf[:copy(buf[:], id)]
+		if lowerASCIIBytes(b) {
+			return maphash.Bytes(x.seed, b)
+		}
+	}
 	var h maphash.Hash
 	h.SetSeed(x.seed)
-	var buf [128]byte
 	n := 0
 	for i := 0; i < len(id); i++ {
 		c := id[i]
@@ -120,4 +151,29 @@ func (x *idIndex) hash(id string) uint64 {
 	}
 	h.Write(buf[:n])
 	return h.Sum64()
+}
+
+// lowerASCIIBytes lower-cases b in place and reports whether it is all
+// ASCII; when it is not, b is left partly lower-cased. It works on eight
+// bytes at a time: a byte below 0x80 plus 0x3f reaches 0x80 when it is at
+// least 'A', plus 0x25 when it is beyond 'Z', and neither sum carries into
+// the next byte.
+func lowerASCIIBytes(b []byte) bool {
+	const high, ge, gt = 0x8080808080808080, 0x3f3f3f3f3f3f3f3f, 0x2525252525252525
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&high != 0 {
+			return false
+		}
+		upper := (w + ge) &^ (w + gt) & high
+		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return false
+		}
+		b[i] = lowerASCII(b[i])
+	}
+	return true
 }

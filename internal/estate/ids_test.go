@@ -48,6 +48,51 @@ func FuzzCompareIDs(f *testing.F) {
 	})
 }
 
+func TestIDHash(t *testing.T) {
+	long := "/subscriptions/S/resourceGroups/RG/providers/P.Q/r/" + strings.Repeat("Ab", 200)
+	tests := []string{
+		"", "/A", idPairs[14], "/x/\u212a", "/x/İ",
+		long[:256], long[:257], long, long + "\u212a", "\u212a" + long, long[:255] + "Ä", long[:256] + "Ä",
+	}
+	x := newIDIndex(0)
+	for _, id := range tests {
+		if x.hash(id) != x.hash(Lower(id)) {
+			t.Errorf("hash(%q) differs from the hash of its lower-case form", id)
+		}
+		if id != "" && x.hash(id) == x.hash(id+"x") {
+			t.Errorf("hash(%q) is the hash of a longer id", id)
+		}
+	}
+}
+
+func TestLowerASCIIBytes(t *testing.T) {
+	var all []byte
+	for c := range 0x80 {
+		all = append(all, byte(c))
+	}
+	tests := []struct {
+		in    string
+		ascii bool
+	}{
+		{"", true},
+		{"AZaz@[`{09/", true},
+		{string(all), true},
+		{"/SUBSCRIPTIONS/S1/resourceGroups/RG/providers/Microsoft.Sql/servers/X", true},
+		{"/x/Ä", false},
+		{"ABCDEFG\xff", false},
+		{"ABCDEFGHIJKLMNO\x80", false},
+	}
+	for _, tt := range tests {
+		b := []byte(tt.in)
+		if got := lowerASCIIBytes(b); got != tt.ascii {
+			t.Errorf("lowerASCIIBytes(%q) = %v, want %v", tt.in, got, tt.ascii)
+		}
+		if tt.ascii && string(b) != strings.ToLower(tt.in) {
+			t.Errorf("lowerASCIIBytes(%q) made %q", tt.in, b)
+		}
+	}
+}
+
 func TestIDIndex(t *testing.T) {
 	var list []*Resource
 	for i := range 300 {
@@ -65,6 +110,19 @@ func TestIDIndex(t *testing.T) {
 	y := newIDIndex(0)
 	for i, r := range list {
 		y.add(r.ID, i)
+	}
+	// insert finds what add recorded, and records what is new.
+	w := newIDIndex(0)
+	for i, r := range list {
+		if got := w.insert(list, r.ID, i); got != -1 {
+			t.Errorf("insert(%q) of a new id = %d, want -1", r.ID, got)
+		}
+		if got := w.insert(list, strings.ToUpper(r.ID), len(list)); got != i {
+			t.Errorf("insert(%q) again = %d, want %d", r.ID, got, i)
+		}
+	}
+	if got := z.insert(list, list[1].ID, 7); got != 1 {
+		t.Errorf("insert of a colliding id = %d, want 1", got)
 	}
 	tests := []struct {
 		id   string
