@@ -19,14 +19,15 @@ import (
 
 // isAudit recognises a Key Vault audit record, or a Log Analytics row that
 // claims to be one.
-func isAudit(o estate.Object) bool {
+func isAudit(it *item) bool {
+	o := it.obj
 	// Every item is asked, so members are looked up directly, not by path.
 	if strings.EqualFold(strings.TrimSpace(estate.Scalar(o["category"])), "AuditEvent") {
 		return true
 	}
 	// A resource type holds a slash, which no lower-casing takes away: only
 	// a type without one is lower-cased (copied, when it has capitals).
-	typ := estate.Scalar(o["type"])
+	typ := estate.Scalar(it.get(sType))
 	if strings.Contains(typ, "/") {
 		return false
 	}
@@ -39,7 +40,7 @@ func isAudit(o estate.Object) bool {
 
 // addAudit converts an audit record and hands it to the sink, or says why not.
 func (rd *reader) addAudit(it *item) {
-	o := it.obj
+	o := it.whole()
 	diagnostics := o.EqualFold("type", "AzureDiagnostics") || o.Has("resourceprovider")
 	if diagnostics && !o.EqualFold("resourceprovider", "MICROSOFT.KEYVAULT") || o.Has("category") && !o.EqualFold("category", "AuditEvent") {
 		// Other services' diagnostics, or the activity log (category

@@ -174,6 +174,7 @@ type memberName struct {
 	display bool // displayMembers
 	checked bool // checkedMembers
 	id      bool // "id" or "resourceid"
+	slot    slot // where an item keeps it (see known.go)
 }
 
 // nameCache holds the member names met, as written (raw JSON, quotes and
@@ -195,13 +196,13 @@ func (rd *reader) member(raw []byte) memberName {
 	if rd.names == nil {
 		rd.names = &nameCache{}
 	}
-	slot := &rd.names.slots[nameSlot(raw)]
-	if slot.raw != string(raw) {
+	e := &rd.names.slots[nameSlot(raw)]
+	if e.raw != string(raw) {
 		lower := estate.Lower(rd.unquote(raw))
-		slot.raw, slot.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
-			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid"}
+		e.raw, e.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
+			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower)}
 	}
-	return slot.m
+	return e.m
 }
 
 // nameBits is the size of the name cache, in bits of a slot number.
@@ -386,7 +387,10 @@ func (rd *reader) parseID(raw string) (id estate.ID, relevant, ok bool) {
 // item is one decoded object at the level where resources, audit records and
 // headers are found, with where it and each of its members start.
 type item struct {
+	// obj holds the members that have no slot (see known.go).
 	obj      estate.Object
+	known    [nSlots]any // the members that have one
+	held     uint32      // bit s is set when slot s holds a member
 	src      estate.Source
 	at       []member // top-level members in input order
 	children []*item  // objects nested in its "resources" list
@@ -397,7 +401,7 @@ type item struct {
 	// their JSON types.
 	badTags map[string]string
 	// tags is what readTags read, sorted, until the item is released
-	// (obj["tags"] holds a readTagsMark): a resource that keeps its tags
+	// (its tags slot holds a readTagsMark): a resource that keeps its tags
 	// copies it.
 	tags estate.Tags
 	// skims are string members of a resource of such a type kept as written
@@ -576,7 +580,6 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		return nil, rd.wrap(err)
 	}
 	it := rd.newItem(rd.src(start))
-	obj := it.obj
 	envelope, irrelevant, skimming := false, false, false
 	typ := "" // the type the id names, once it is read
 	for {
@@ -623,7 +626,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			if table {
 				envelope = true
 			} else {
-				obj[name] = rest
+				it.store(m.slot, name, rest)
 			}
 			continue
 		case name == "resources" && kind == '[':
@@ -668,7 +671,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			}
 			continue
 		case kind == '"' && m.display && skimming && skipUnread:
-			_, held := obj[name]
+			held := it.holds(m.slot, name)
 			if late {
 				rd.warnAgain(vsrc, name)
 			}
@@ -680,7 +683,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 				it.forget(name)
 			}
 			if held {
-				delete(obj, name)
+				it.remove(m.slot, name)
 			}
 			start := len(it.scratch)
 			it.scratch = append(it.scratch, raw...)
@@ -690,7 +693,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			if err := rd.readTags(it); err != nil {
 				return nil, rd.wrap(err)
 			}
-			obj[name] = readTagsMark{}
+			it.store(m.slot, name, readTagsMark{})
 			continue
 		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
 			if members, all := estate.PropertyMembers(typ); !all {
@@ -698,7 +701,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 				if err != nil {
 					return nil, rd.wrap(err)
 				}
-				obj[name] = v
+				it.store(m.slot, name, v)
 				continue
 			}
 		}
@@ -721,7 +724,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		if m.display {
 			it.forget(name)
 		}
-		obj[name] = v
+		it.store(m.slot, name, v)
 		if name == "id" || name == "resourceid" {
 			// Once the id says no rule reads this type, its properties (the
 			// bulk of a resource) need not be decoded, nor the members only
@@ -774,6 +777,7 @@ func (rd *reader) release(it *item) {
 		rd.release(c)
 	}
 	clear(it.obj)
+	it.clearSlots()
 	clear(it.children)
 	it.at, it.children, it.skipped, it.sku = it.at[:0], it.children[:0], false, ""
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
@@ -787,7 +791,7 @@ func (rd *reader) release(it *item) {
 
 // envelopeNotes warns about what an envelope says of its own completeness.
 func (rd *reader) envelopeNotes(it *item) {
-	o := it.obj
+	o := it.whole()
 	if o.Has("id") {
 		rd.warn(it.pos("id"), "an object holding a list of items also has an \"id\"; only its items were read")
 	}

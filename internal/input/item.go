@@ -16,11 +16,11 @@ func (rd *reader) handle(it *item, parent string) {
 	if len(it.skims) > 0 && !rd.unshown(it) {
 		rd.unskim(it)
 	}
-	o := it.obj
+	o := it.obj // the members without a slot, which the rest read
 	switch {
-	case isAudit(o):
+	case isAudit(it):
 		rd.addAudit(it)
-	case estate.Scalar(o["id"]) != "" || estate.Scalar(o["resourceid"]) != "":
+	case estate.Scalar(it.get(sID)) != "" || estate.Scalar(it.get(sResourceID)) != "":
 		rd.addResource(it, parent)
 		return // children handled there, after their parent
 	case parent != "" && deriveID(it, parent):
@@ -59,10 +59,9 @@ var armMembers = map[string]bool{
 // addResource converts an ARM resource (any casing; ARM, Resource Graph, Azure
 // CLI or PowerShell shape) and then its nested children.
 func (rd *reader) addResource(it *item, parent string) {
-	o := it.obj
 	id := rd.resourceID(it)
 	r := &estate.Resource{ID: id, Source: it.src}
-	given := rd.str(it, "type", "resourcetype")
+	given := rd.str(it, sType, sResourceType)
 	if pid, _, ok := rd.parseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
 		if given != "" && !lowerIs(given, pid.Type) {
@@ -82,7 +81,7 @@ func (rd *reader) addResource(it *item, parent string) {
 		rd.warn(it.src, "resource %q: the id is not an ARM resource id; type taken from the \"type\" member", id)
 	}
 	if r.Name == "" {
-		r.Name = rd.str(it, "name", "resourcename")
+		r.Name = rd.str(it, sName, sResourceName)
 	}
 	if r.Name == "" {
 		r.Name = id
@@ -90,16 +89,16 @@ func (rd *reader) addResource(it *item, parent string) {
 	if parent != "" && !estate.Within(id, parent) {
 		rd.warn(it.src, "resource %s is nested under %s but its id does not lie below it; it is read by its id", id, parent)
 	}
-	r.Location = rd.str(it, "location")
-	r.Kind = rd.str(it, "kind")
+	r.Location = rd.str(it, sLocation)
+	r.Kind = rd.str(it, sKind)
 	// No rule reads "tenantId" or "managedBy"; they are read for the
 	// warnings they may hold, and not kept.
-	rd.str(it, "tenantid")
-	rd.str(it, "managedby")
+	rd.str(it, sTenantID)
+	rd.str(it, sManagedBy)
 	r.Props = rd.properties(it, r)
 	// No rule reads "sku"; it is decoded for the warnings it may hold, and
 	// not kept.
-	switch s := o["sku"].(type) {
+	switch s := it.obj["sku"].(type) {
 	case nil, estate.Object:
 		// Checked and not kept (see checkedMembers), unless the item is a
 		// table row.
@@ -110,14 +109,14 @@ func (rd *reader) addResource(it *item, parent string) {
 		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}
 	r.Tags = rd.tags(it, id, estate.Relevant(r.Type) || !skipUnread)
-	switch ident := o["identity"].(type) {
+	switch ident := it.get(sIdentity).(type) {
 	case nil:
 	case estate.Object:
 		r.Identity = rd.identity(it, id, ident)
 	default:
 		rd.warn(it.pos("identity"), "resource %s: \"identity\" is a JSON %s, not an object; ignored", id, typeName(ident))
 	}
-	if res, ok := o["resources"]; ok && res != nil {
+	if res := it.get(sResources); res != nil {
 		rd.warn(it.pos("resources"), "resource %s: \"resources\" is a JSON %s, not a list of child resources; ignored", id, typeName(res))
 	}
 	rd.sink.Add(r)
@@ -167,8 +166,9 @@ func (rd *reader) children(it *item, parent string) {
 // else the first that looks like one, else whatever "id" holds.
 func (rd *reader) resourceID(it *item) string {
 	var slash, first string
-	for _, name := range []string{"id", "resourceid"} {
-		switch v := it.obj[name].(type) {
+	for _, s := range [...]slot{sID, sResourceID} {
+		name := slotNames[s]
+		switch v := it.get(s).(type) {
 		case nil:
 		case string:
 			s := strings.TrimSpace(v)
@@ -184,7 +184,7 @@ func (rd *reader) resourceID(it *item) string {
 		default:
 			rd.warn(it.pos(name), "%q is a JSON %s, not a string", name, typeName(v))
 			if first == "" {
-				first = it.obj.Str(name)
+				first = estate.Scalar(v)
 			}
 		}
 	}
@@ -196,9 +196,9 @@ func (rd *reader) resourceID(it *item) string {
 
 // deriveID gives a nested child without an id the one its parent implies.
 func deriveID(it *item, parent string) bool {
-	id, ok := childID(it.obj, parent)
+	id, ok := childID(it.whole(), parent)
 	if ok {
-		it.obj["id"] = id
+		it.store(sID, "id", id)
 	}
 	return ok
 }
@@ -240,18 +240,19 @@ func namesParent(given string, id estate.ID) bool {
 	return ok && p.Type == given
 }
 
-// str returns the first of the named members that holds a string. Numbers and
-// booleans are formatted; other types are warned about.
-func (rd *reader) str(it *item, names ...string) string {
-	for _, n := range names {
-		switch v := it.obj[n].(type) {
+// str returns the first of the members in the slots named that holds a
+// string. Numbers and booleans are formatted; other types are warned about.
+func (rd *reader) str(it *item, slots ...slot) string {
+	for _, s := range slots {
+		n := slotNames[s]
+		switch v := it.get(s).(type) {
 		case nil:
 		case string:
 			if s := strings.TrimSpace(v); s != "" {
 				return s
 			}
 		case float64, bool:
-			return it.obj.Str(n)
+			return estate.Scalar(v)
 		default:
 			rd.warn(it.pos(n), "%q is a JSON %s, not a string; ignored", n, typeName(v))
 		}
@@ -268,7 +269,7 @@ var noProperties = estate.Object{}
 // "properties" member, the members that are not ARM envelope members are
 // the properties.
 func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
-	v, present := it.obj["properties"]
+	v, present := it.lookup(sProperties)
 	switch p := v.(type) {
 	case estate.Object:
 		return p
@@ -306,7 +307,7 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 // a table row); tag keys keep their case. Unless keep is set (the estate
 // drops the tags of resources of types no rule reads), they are only checked.
 func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
-	switch t := it.obj["tags"].(type) {
+	switch t := it.get(sTags).(type) {
 	case nil:
 		return nil
 	case readTagsMark:

@@ -192,7 +192,7 @@ func (rd *reader) row(cols []column, cells []any, src estate.Source) {
 	if len(cells) != len(cols) {
 		rd.warn(src, "table row has %d cells for %d columns; cells without a column are ignored", len(cells), len(cols))
 	}
-	obj := make(estate.Object, len(cols))
+	it := &item{obj: make(estate.Object, len(cols)), src: src}
 	for i, c := range cols {
 		if i >= len(cells) || c.name == "" {
 			continue
@@ -207,9 +207,9 @@ func (rd *reader) row(cols []column, cells []any, src estate.Source) {
 				}
 			}
 		}
-		obj[c.name] = v
+		it.set(c.name, v)
 	}
-	rd.handle(&item{obj: obj, src: src}, "")
+	rd.handle(it, "")
 	rd.flush()
 }
 

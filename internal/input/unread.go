@@ -48,7 +48,7 @@ var displayMembers = map[string]bool{
 // display members the estate drops) or an audit record (which does not read
 // them).
 func (rd *reader) unshown(it *item) bool {
-	s, ok := it.obj["id"].(string)
+	s, ok := it.get(sID).(string)
 	if !ok {
 		return false
 	}
@@ -67,7 +67,7 @@ func (it *item) forget(name string) {
 // after all (a later "id" changed what it is).
 func (rd *reader) unskim(it *item) {
 	for _, s := range it.skims {
-		it.obj[s.name] = rd.stringValue(it.scratch[s.start:s.end])
+		it.set(s.name, rd.stringValue(it.scratch[s.start:s.end]))
 	}
 	it.skims = it.skims[:0]
 }
