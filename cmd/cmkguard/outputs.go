@@ -118,8 +118,8 @@ func loadFramework(id string) (*frameworks.Framework, error) {
 // what the estate says. Resources that carry equal tags share one map.
 func reportContext(e *estate.Estate, judged []judgedResource) *report.Context {
 	s := contextStream(e, judged, e.TagMap)
-	return &report.Context{Resources: collect(s.Resources), Keys: collect(s.Keys), Vaults: collect(s.Vaults),
-		Chains: collect(s.Chains)}
+	return &report.Context{Resources: collect(s.Resources.All()), Keys: collect(s.Keys.All()), Vaults: collect(s.Vaults.All()),
+		Chains: collect(s.Chains.All())}
 }
 
 // collect copies the elements of a context list.
@@ -131,43 +131,53 @@ func collect[T any](list iter.Seq[*T]) []T {
 	return out
 }
 
-// contextStream describes what reportContext does, an element at a time,
-// for a scan that writes its context as it makes it. tags turns a resource's
-// tags into the map the report holds.
+// contextStream describes what reportContext does, a run of resources,
+// keys, vaults or workloads at a time, for a scan that writes its context as
+// it makes it on every core. tags turns a resource's tags into the map the
+// report holds; like the rest, it may be called on several goroutines at
+// once.
 func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.Tags) map[string]string) *report.ContextStream {
 	return &report.ContextStream{
-		Resources: func(yield func(*report.Resource) bool) {
-			for _, j := range judged {
-				if r := describe(j, tags); !yield(&r) {
-					return
-				}
-			}
-		},
-		Keys: func(yield func(*report.Key) bool) {
-			for _, k := range e.Keys {
-				if kc := describeKey(k); !yield(&kc) {
-					return
-				}
-			}
-		},
-		Vaults: func(yield func(*report.Vault) bool) {
-			for _, v := range e.Vaults {
-				vc := report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete, PurgeProtection: v.PurgeProtection,
-					RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction}
-				if !yield(&vc) {
-					return
-				}
-			}
-		},
-		Chains: func(yield func(*report.Chain) bool) {
-			for _, w := range e.Workloads {
-				for _, ref := range w.KeyRefs {
-					if ch := chainOf(w, ref); !yield(&ch) {
+		Resources: report.ContextList[report.Resource]{N: len(judged), Range: func(lo, hi int) iter.Seq[*report.Resource] {
+			return func(yield func(*report.Resource) bool) {
+				for _, j := range judged[lo:hi] {
+					if r := describe(j, tags); !yield(&r) {
 						return
 					}
 				}
 			}
-		},
+		}},
+		Keys: report.ContextList[report.Key]{N: len(e.Keys), Range: func(lo, hi int) iter.Seq[*report.Key] {
+			return func(yield func(*report.Key) bool) {
+				for _, k := range e.Keys[lo:hi] {
+					if kc := describeKey(k); !yield(&kc) {
+						return
+					}
+				}
+			}
+		}},
+		Vaults: report.ContextList[report.Vault]{N: len(e.Vaults), Range: func(lo, hi int) iter.Seq[*report.Vault] {
+			return func(yield func(*report.Vault) bool) {
+				for _, v := range e.Vaults[lo:hi] {
+					vc := report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete, PurgeProtection: v.PurgeProtection,
+						RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction}
+					if !yield(&vc) {
+						return
+					}
+				}
+			}
+		}},
+		Chains: report.ContextList[report.Chain]{N: len(e.Workloads), Range: func(lo, hi int) iter.Seq[*report.Chain] {
+			return func(yield func(*report.Chain) bool) {
+				for _, w := range e.Workloads[lo:hi] {
+					for _, ref := range w.KeyRefs {
+						if ch := chainOf(w, ref); !yield(&ch) {
+							return
+						}
+					}
+				}
+			}
+		}},
 	}
 }
 

@@ -18,16 +18,35 @@ type Context struct {
 	Chains    []Chain    `json:"chains,omitempty"`
 }
 
-// ContextStream hands a context's lists over an element at a time, so that a
+// ContextStream hands a context's lists over a piece at a time, so that a
 // scan too large to hold its context (a description of each of 300,000
-// resources judged in an estate of a million) writes it as it makes it: see
-// WriteJSONAround. Each list yields its elements in order; a nil list has
-// none. An element is valid only until the next one is asked for.
+// resources judged in an estate of a million) writes it as it makes it, on
+// every core: see WriteJSONAround. A list with no pieces has no elements.
 type ContextStream struct {
-	Resources iter.Seq[*Resource]
-	Keys      iter.Seq[*Key]
-	Vaults    iter.Seq[*Vault]
-	Chains    iter.Seq[*Chain]
+	Resources ContextList[Resource]
+	Keys      ContextList[Key]
+	Vaults    ContextList[Vault]
+	Chains    ContextList[Chain]
+}
+
+// ContextList is one list of a context made from N sources (judged
+// resources, keys, workloads), each of which gives none, one or several
+// elements: the list is their elements, source after source. Range yields
+// the elements of sources lo to hi-1 in order; a writer calls it for
+// consecutive runs of sources on several goroutines at once, so it must only
+// read what it describes. An element is valid only until Range yields the
+// next.
+type ContextList[T any] struct {
+	N     int
+	Range func(lo, hi int) iter.Seq[*T]
+}
+
+// All yields every element of l in order.
+func (l ContextList[T]) All() iter.Seq[*T] {
+	if l.N == 0 {
+		return func(func(*T) bool) {}
+	}
+	return l.Range(0, l.N)
 }
 
 // Stream returns a ContextStream over c's lists.
@@ -36,15 +55,18 @@ func (c *Context) Stream() *ContextStream {
 		Chains: elements(c.Chains)}
 }
 
-// elements yields a pointer to each element of list.
-func elements[T any](list []T) iter.Seq[*T] {
-	return func(yield func(*T) bool) {
-		for i := range list {
-			if !yield(&list[i]) {
-				return
+// elements is a list whose sources are the elements of list, each yielding
+// a pointer to itself.
+func elements[T any](list []T) ContextList[T] {
+	return ContextList[T]{N: len(list), Range: func(lo, hi int) iter.Seq[*T] {
+		return func(yield func(*T) bool) {
+			for i := lo; i < hi; i++ {
+				if !yield(&list[i]) {
+					return
+				}
 			}
 		}
-	}
+	}}
 }
 
 // Resource describes one resource that has results.

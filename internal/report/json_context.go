@@ -1,6 +1,10 @@
 package report
 
-import "iter"
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
 
 // The context describes every judged resource (300,000 in a scan of a million
 // resources), each key, vault and key chain, and is written on the critical
@@ -46,37 +50,163 @@ var (
 	}
 )
 
+// The context is encoded on every core: its lists are cut into blocks of
+// consecutive sources, workers describe and encode blocks into buffers of
+// their own, and the writer writes the buffers in the order of the blocks.
+// A few blocks are in flight at a time, so memory stays flat however large
+// the context.
+
+// Sizes of the context's blocks: the number of sources in one, the room for
+// the JSON they make (about 200 KiB for resources) in a buffer, and the most
+// blocks handed out and not yet written, per worker.
+const (
+	contextBlockSources = 256
+	contextBlockBytes   = 512 << 10
+	contextBlocksAhead  = 3
+)
+
+// contextSeparator goes before each element of a context list a worker
+// encodes: the comma after the element before it and the element's
+// indentation. The writer puts "[" in place of the comma before a list's
+// first element.
+const contextSeparator = ",\n      "
+
+// contextListNames are the members of the context, in the order written.
+var contextListNames = [...]string{"resources", "keys", "vaults", "chains"}
+
+// contextBlock is a run of sources of one list of the context and, once
+// done is closed, their elements encoded, each after contextSeparator.
+type contextBlock struct {
+	list, lo, hi int
+	b            []byte
+	err          error
+	done         chan struct{}
+}
+
 // context writes the report context at depth 1.
 func (e *jsonEncoder) context(c *ContextStream) {
+	if e.flush() != nil {
+		return
+	}
+	workers := runtime.GOMAXPROCS(0)
+	var (
+		queue = make(chan *contextBlock, contextBlocksAhead*workers) // blocks in order, to write
+		jobs  = make(chan *contextBlock)                             // blocks to encode
+		free  = make(chan []byte, contextBlocksAhead*workers+2)      // written blocks' buffers
+		stop  = make(chan struct{})                                  // the writer has stopped
+		wg    sync.WaitGroup
+	)
+	wg.Go(func() {
+		defer close(queue)
+		defer close(jobs)
+		sizes := [...]int{c.Resources.N, c.Keys.N, c.Vaults.N, c.Chains.N}
+		for list, n := range sizes {
+			for lo := 0; lo < n; lo += contextBlockSources {
+				blk := &contextBlock{list: list, lo: lo, hi: min(lo+contextBlockSources, n), done: make(chan struct{})}
+				select {
+				case queue <- blk:
+				case <-stop:
+					return
+				}
+				select {
+				case jobs <- blk:
+				case <-stop:
+					return
+				}
+			}
+		}
+	})
+	for range workers {
+		wg.Go(func() {
+			w := jsonEncoder{plain: &plainStrings{}}
+			for blk := range jobs {
+				select {
+				case w.b = <-free:
+				default:
+					w.b = make([]byte, 0, contextBlockBytes)
+				}
+				w.err = nil
+				w.contextBlock(c, blk)
+				blk.b, blk.err = w.b, w.err
+				close(blk.done)
+			}
+		})
+	}
+	defer wg.Wait()
+	defer close(stop)
+
 	m := e.open(1)
-	contextList(e, &m, "resources", c.Resources, e.contextResource)
-	contextList(e, &m, "keys", c.Keys, e.contextKey)
-	contextList(e, &m, "vaults", c.Vaults, e.contextVault)
-	contextList(e, &m, "chains", c.Chains, e.contextChain)
+	list, written := -1, false // the list being written, and whether it has elements yet
+	for blk := range queue {
+		<-blk.done
+		if blk.err != nil {
+			e.err = blk.err
+			return
+		}
+		if blk.list != list {
+			if written {
+				e.closeList(2)
+			}
+			list, written = blk.list, false
+		}
+		b := blk.b
+		if len(b) > 0 && !written {
+			m.key(contextListNames[list])
+			e.b = append(e.b, '[')
+			b, written = b[1:], true
+		}
+		if e.writeBlock(b) != nil {
+			return
+		}
+		select {
+		case free <- blk.b[:0]:
+		default:
+		}
+	}
+	if written {
+		e.closeList(2)
+	}
 	m.close()
 }
 
-// contextList writes one list of the context, unless it has no elements,
-// writing out what is buffered as it grows.
-func contextList[T any](e *jsonEncoder, m *members, name string, list iter.Seq[*T], write func(*T)) {
-	if list == nil {
-		return
+// contextBlock encodes the elements of a block of the context.
+func (e *jsonEncoder) contextBlock(c *ContextStream, blk *contextBlock) {
+	switch blk.list {
+	case 0:
+		contextElements(e, c.Resources, blk, (*jsonEncoder).contextResource)
+	case 1:
+		contextElements(e, c.Keys, blk, (*jsonEncoder).contextKey)
+	case 2:
+		contextElements(e, c.Vaults, blk, (*jsonEncoder).contextVault)
+	case 3:
+		contextElements(e, c.Chains, blk, (*jsonEncoder).contextChain)
 	}
-	n := 0
-	for x := range list {
-		if n == 0 {
-			m.key(name)
-		}
-		e.element(n, 2)
-		write(x)
-		if e.flushIfFull(); e.err != nil {
-			return
-		}
-		n++
+}
+
+// contextElements encodes the elements of a block of list, each after
+// contextSeparator.
+func contextElements[T any](e *jsonEncoder, list ContextList[T], blk *contextBlock, write func(*jsonEncoder, *T)) {
+	for x := range list.Range(blk.lo, blk.hi) {
+		e.b = append(e.b, contextSeparator...)
+		write(e, x)
 	}
-	if n > 0 {
-		e.closeList(2)
+}
+
+// writeBlock writes what is buffered and then b, which is large enough to
+// be written as it is.
+func (e *jsonEncoder) writeBlock(b []byte) error {
+	if len(e.b)+len(b) <= jsonChunk {
+		e.b = append(e.b, b...)
+		e.flushIfFull()
+		return e.err
 	}
+	if e.flush() != nil || len(b) == 0 {
+		return e.err
+	}
+	if _, err := e.w.Write(b); err != nil {
+		e.err = fmt.Errorf("write JSON report: %w", err)
+	}
+	return e.err
 }
 
 // strOmitAt writes member f unless v is empty.
@@ -84,17 +214,6 @@ func (m *members) strOmitAt(f field, v string) {
 	if v != "" {
 		m.at(f).str(v)
 	}
-}
-
-// element starts element i of a list at depth, opening the list before the
-// first.
-func (e *jsonEncoder) element(i, depth int) {
-	if i == 0 {
-		e.b = append(e.b, '[')
-	} else {
-		e.b = append(e.b, ',')
-	}
-	e.newline(depth + 1)
 }
 
 // closeList closes a list at depth that has elements.

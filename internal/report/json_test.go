@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math"
 	"reflect"
 	"strings"
@@ -491,4 +492,89 @@ func TestEvidenceCacheBounded(t *testing.T) {
 	if held != c.bytes || held > evidenceBytes || encoded == 0 {
 		t.Errorf("cache counts %d bytes and holds %d in %d encodings; want them equal, at most %d, and some", c.bytes, held, encoded, evidenceBytes)
 	}
+}
+
+// TestContextInBlocks writes contexts of several blocks a list, on several
+// workers, and holds them to encoding/json: lists collected in a Context,
+// and streamed lists whose sources give no element, one or several, where the
+// first elements of a list come blocks after its first source, and where no
+// source gives any.
+func TestContextInBlocks(t *testing.T) {
+	c := &Context{}
+	for i := range 3*contextBlockSources + 5 {
+		c.Resources = append(c.Resources, Resource{ID: fmt.Sprintf("/r/%d", i), Name: "<n>", Tags: map[string]string{"k": "v"}})
+		if i%2 == 0 {
+			c.Keys = append(c.Keys, Key{ID: fmt.Sprintf("/k/%d", i), UsedBy: []string{"/r/1"}})
+		}
+	}
+	c.Vaults = []Vault{{ID: "/v"}}
+	r := &Report{Context: c}
+	checkJSON(t, "collected", r)
+
+	// Source i of the chains gives i%3 copies of chain i, none before
+	// source 2500; no source of the vaults gives one.
+	var chains []Chain
+	for i := range 4 * contextBlockSources {
+		for range i % 3 {
+			if i >= 2500 {
+				chains = append(chains, Chain{Workload: fmt.Sprintf("/w/%d", i), Via: []string{"/d"}})
+			}
+		}
+	}
+	s := c.Stream()
+	s.Vaults = ContextList[Vault]{N: 2 * contextBlockSources, Range: func(lo, hi int) iter.Seq[*Vault] {
+		return func(func(*Vault) bool) {}
+	}}
+	s.Chains = ContextList[Chain]{N: 4 * contextBlockSources, Range: func(lo, hi int) iter.Seq[*Chain] {
+		return func(yield func(*Chain) bool) {
+			for i := lo; i < hi; i++ {
+				for range i % 3 {
+					ch := Chain{Workload: fmt.Sprintf("/w/%d", i), Via: []string{"/d"}}
+					if i >= 2500 && !yield(&ch) {
+						return
+					}
+				}
+			}
+		}
+	}}
+	want := encodingJSON(t, &Report{Context: &Context{Resources: c.Resources, Keys: c.Keys, Chains: chains}})
+	var got bytes.Buffer
+	if err := WriteJSONAround(&got, &Report{}, 0, nil, s); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		i := firstDiff(got.Bytes(), want)
+		t.Errorf("streamed: differs from encoding/json at byte %d:\n got %q\nwant %q", i, around(got.Bytes(), i), around(want, i))
+	}
+}
+
+// TestContextWriteFails stops writing a context at the first failed write
+// and reports it.
+func TestContextWriteFails(t *testing.T) {
+	c := &Context{}
+	for i := range 10 * contextBlockSources {
+		c.Resources = append(c.Resources, Resource{ID: fmt.Sprintf("/r/%d", i), Name: strings.Repeat("n", 1000)})
+	}
+	w := &failingWriter{after: 2}
+	err := WriteJSON(w, &Report{Context: c})
+	if !errors.Is(err, errWrite) {
+		t.Errorf("got %v, want %v", err, errWrite)
+	}
+	if w.writes != 3 {
+		t.Errorf("%d writes, want 3: none after the one that failed", w.writes)
+	}
+}
+
+// errWrite is the error of a failingWriter.
+var errWrite = errors.New("disk full")
+
+// failingWriter fails every write after the first few.
+type failingWriter struct{ after, writes int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes > w.after {
+		return 0, errWrite
+	}
+	return len(p), nil
 }
