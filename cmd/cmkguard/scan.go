@@ -172,9 +172,10 @@ func onlyJSON(plan []output) bool {
 // the results. The report's summary comes before its results, so a first
 // pass counts the results and notes what the summary, the context and the
 // exit status need, encoding the results on the goroutines that make them
-// as long as they fit in keepResults. When they do not, a second pass makes
-// the same results again, encodes them the same way and writes them straight
-// out. The context, which follows the results, is written as it is made.
+// as long as they fit in keepResults. When they do not, the rest of the
+// first pass judges count-only (no messages or evidence, which cost most of
+// a rule's time) and a second pass makes the full results, encodes them the
+// same way and writes them straight out. The context, which follows the results, is written as it is made.
 // Memory stays flat however many results there are, and nothing is spooled
 // to disk.
 func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy.Policy, now time.Time,
@@ -188,7 +189,10 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		spilled atomic.Bool      // they did not: the second pass encodes them
 	)
 	passes := rules.NewPlan(e, pol, now, rules.Catalog(), workers)
-	ev, err := rules.EvaluatePlan(passes,
+	// Once the encoded blocks no longer fit, the rest of the first pass only
+	// counts: a block judged count-only is never encoded, since the flag
+	// that made it so is still set when process reads it.
+	ev, err := rules.EvaluatePlan(passes.CountOnlyWhen(spilled.Load),
 		func() func([]rules.Result) blockFacts {
 			var enc report.ResultEncoder
 			return func(rs []rules.Result) blockFacts {
