@@ -156,6 +156,8 @@ type reader struct {
 	// share one copy of each; strs interns short string values.
 	names *nameCache
 	strs  *stringCache
+	// bits holds the names nameBit gave a bit to.
+	bits map[string]uint64
 	// last is the id parsed last: an item's id is looked at while it is
 	// decoded and again when it is converted.
 	last struct {
@@ -170,11 +172,12 @@ type reader struct {
 // over when a member of that name holds a string.
 type memberName struct {
 	lower   string
-	unread  bool // unreadMembers
-	display bool // displayMembers
-	checked bool // checkedMembers
-	id      bool // "id" or "resourceid"
-	slot    slot // where an item keeps it (see known.go)
+	unread  bool   // unreadMembers
+	display bool   // displayMembers
+	checked bool   // checkedMembers
+	id      bool   // "id" or "resourceid"
+	slot    slot   // where an item keeps it (see known.go)
+	bit     uint64 // the name's bit in item.names, or 0 (see seen)
 }
 
 // nameCache holds the member names met, as written (raw JSON, quotes and
@@ -200,7 +203,7 @@ func (rd *reader) member(raw []byte) memberName {
 	if e.raw != string(raw) {
 		lower := estate.Lower(rd.unquote(raw))
 		e.raw, e.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
-			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower)}
+			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower), bit: rd.nameBit(lower)}
 	}
 	return e.m
 }
@@ -228,6 +231,20 @@ func nameSlot(raw []byte) uint64 {
 		}
 	}
 	return h >> (64 - nameBits)
+}
+
+// nameBit returns the bit of a lower-case member name in item.names: the
+// first 64 names a reader meets get one, for good; later ones get 0.
+func (rd *reader) nameBit(lower string) uint64 {
+	if b, ok := rd.bits[lower]; ok || len(rd.bits) == 64 {
+		return b
+	}
+	if rd.bits == nil {
+		rd.bits = make(map[string]uint64, 64)
+	}
+	b := uint64(1) << len(rd.bits)
+	rd.bits[lower] = b
+	return b
 }
 
 // maxShort bounds the strings unquote interns.
@@ -393,6 +410,7 @@ type item struct {
 	held     uint32      // bit s is set when slot s holds a member
 	src      estate.Source
 	at       []member // top-level members in input order
+	names    uint64   // the bits (see nameBit) of the names in at
 	children []*item  // objects nested in its "resources" list
 	// skipped is set when "properties" was passed over undecoded because no
 	// rule reads resources of this type.
@@ -420,10 +438,14 @@ type member struct {
 }
 
 // seen reports whether a member of that name was met before in the item:
-// the one before is warned about, whether it was kept in obj or not.
-func (it *item) seen(name string) bool {
-	for _, m := range it.at {
-		if m.name == name {
+// the one before is warned about, whether it was kept in obj or not. A name
+// with a bit is looked for by its bit, one without in at.
+func (it *item) seen(m memberName) bool {
+	if m.bit != 0 {
+		return it.names&m.bit != 0
+	}
+	for _, a := range it.at {
+		if a.name == m.lower {
 			return true
 		}
 	}
@@ -599,12 +621,13 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		// array is read (reading one may hand items over), after anything
 		// else is read (late).
 		nested := kind == '{' || kind == '['
-		again := it.seen(name)
+		again := it.seen(m)
 		if again && nested {
 			rd.warnAgain(vsrc, name)
 		}
 		late := again && !nested
 		it.at = append(it.at, member{name, vsrc.Offset, vsrc.Line})
+		it.names |= m.bit
 		switch {
 		case kind == '[' && envelopes && containers[name]:
 			envelope = true
@@ -779,7 +802,7 @@ func (rd *reader) release(it *item) {
 	clear(it.obj)
 	it.clearSlots()
 	clear(it.children)
-	it.at, it.children, it.skipped, it.sku = it.at[:0], it.children[:0], false, ""
+	it.at, it.children, it.skipped, it.sku, it.names = it.at[:0], it.children[:0], false, "", 0
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
 	clear(it.badTags)
 	clear(it.tags)
