@@ -197,20 +197,25 @@ type equalSet[T any] struct {
 	seed maphash.Seed
 	seen map[uint64][]T
 	n    int
+	last T    // what share returned last: neighbours in an input often carry equal values
+	used bool // whether last is set
 }
 
 // share returns a value seen before that equal finds equal to v, or else v,
-// which it keeps while it keeps fewer than limit values. write hashes v.
-func (s *equalSet[T]) share(v T, limit int, write func(*maphash.Hash), equal func(T, T) bool) T {
+// which it keeps while it keeps fewer than limit values. hash hashes v with
+// the seed it is given.
+func (s *equalSet[T]) share(v T, limit int, hash func(maphash.Seed, T) uint64, equal func(T, T) bool) T {
+	if s.used && equal(s.last, v) {
+		return s.last
+	}
 	if s.seen == nil {
 		s.seed, s.seen = maphash.MakeSeed(), map[uint64][]T{}
 	}
-	var h maphash.Hash
-	h.SetSeed(s.seed)
-	write(&h)
-	sum := h.Sum64()
+	s.last, s.used = v, true
+	sum := hash(s.seed, v)
 	for _, seen := range s.seen[sum] {
 		if equal(seen, v) {
+			s.last = seen
 			return seen
 		}
 	}
@@ -219,6 +224,11 @@ func (s *equalSet[T]) share(v T, limit int, write func(*maphash.Hash), equal fun
 		s.n++
 	}
 	return v
+}
+
+// mixHash combines the hashes of two strings in order.
+func mixHash(seed maphash.Seed, a, b string) uint64 {
+	return maphash.String(seed, a)*0x9e3779b97f4a7c15 ^ maphash.String(seed, b)
 }
 
 // maxTagSets bounds the distinct tags shareTags keeps.
@@ -231,14 +241,16 @@ func (b *Builder) shareTags(tags Tags) Tags {
 	if tags == nil {
 		return nil
 	}
-	return b.tags.share(tags, maxTagSets, func(h *maphash.Hash) {
-		for _, tag := range tags {
-			h.WriteString(tag.Key)
-			h.WriteByte(0)
-			h.WriteString(tag.Value)
-			h.WriteByte(0)
-		}
-	}, slices.Equal[Tags])
+	return b.tags.share(tags, maxTagSets, hashTags, slices.Equal[Tags])
+}
+
+// hashTags hashes tags in their order, telling empty tags from nil ones.
+func hashTags(seed maphash.Seed, tags Tags) uint64 {
+	sum := uint64(len(tags))
+	for _, tag := range tags {
+		sum = sum*0x100000001b3 ^ mixHash(seed, tag.Key, tag.Value)
+	}
+	return sum
 }
 
 // maxShared bounds the distinct strings share keeps.
@@ -270,20 +282,17 @@ func (b *Builder) shareEvidence(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return m
 	}
-	return b.evidence.share(m, maxEvidence, func(h *maphash.Hash) {
-		var room [8]string
-		names := room[:0]
-		for k := range m {
-			names = append(names, k)
-		}
-		slices.Sort(names)
-		for _, k := range names {
-			h.WriteString(k)
-			h.WriteByte(0)
-			h.WriteString(m[k])
-			h.WriteByte(0)
-		}
-	}, maps.Equal[map[string]string])
+	return b.evidence.share(m, maxEvidence, hashEvidence, maps.Equal[map[string]string])
+}
+
+// hashEvidence hashes evidence in any order of its members: the sum of the
+// hashes of its names with their values.
+func hashEvidence(seed maphash.Seed, m map[string]string) uint64 {
+	var sum uint64
+	for k, v := range m {
+		sum += mixHash(seed, k, v)
+	}
+	return sum
 }
 
 // AddHeader records the collection metadata of a snapshot.

@@ -352,14 +352,18 @@ func TestBuilderSharesEqualMaps(t *testing.T) {
 	d := add("d", map[string]string{"tenant": "t2", "env": "prod"})
 	f := add("f", map[string]string{"env": "prodtenant", "": "t1"}) // the same bytes, split elsewhere
 	g := add("g", nil)
+	h := add("h", map[string]string{})
+	i := add("i", map[string]string{"env": "prod", "tenant": "t1"}) // equal to tags not added last
 	same := func(x, y map[string]string) bool {
 		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
 	}
 	sameTags := func(x, y Tags) bool { return len(x) > 0 && len(x) == len(y) && &x[0] == &y[0] }
 	get := func(t Tags, k string) string { v, _ := t.Get(k); return v }
 	switch {
-	case !sameTags(a.Tags, c.Tags):
+	case !sameTags(a.Tags, c.Tags) || !sameTags(a.Tags, i.Tags):
 		t.Error("equal tags are not shared")
+	case h.Tags == nil || len(h.Tags) != 0:
+		t.Errorf("empty tags became %#v", h.Tags)
 	case sameTags(a.Tags, d.Tags) || sameTags(a.Tags, f.Tags):
 		t.Error("different tags are shared")
 	case g.Tags != nil:
@@ -371,7 +375,7 @@ func TestBuilderSharesEqualMaps(t *testing.T) {
 	if m := e.TagMap(a.Tags); !same(m, e.TagMap(c.Tags)) || same(m, e.TagMap(d.Tags)) || m["env"] != "prod" || len(m) != 2 {
 		t.Errorf("TagMap: %v, %v", m, e.TagMap(d.Tags))
 	}
-	if len(e.Workloads) != 5 {
+	if len(e.Workloads) != 7 {
 		t.Fatalf("%d workloads", len(e.Workloads))
 	}
 	if w0, w1 := e.Workloads[0], e.Workloads[1]; !same(w0.Evidence, w1.Evidence) || w0.Evidence["keySource"] != "Microsoft.Storage" {
