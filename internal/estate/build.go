@@ -54,13 +54,14 @@ var relevantTypes = func() map[string]bool {
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
 	resources  []*Resource
-	prepared   []prepared                  // prepared[i] is what Add read off resources[i]
-	evidence   equalSet[map[string]string] // see shareEvidence
-	strs       map[string]string           // see share
-	appRefs    map[string]Object           // see appProps
-	tags       equalSet[Tags]              // see shareTags
-	byID       idIndex                     // positions in resources
-	principals map[string]string           // managed identity object id → resource id, from every resource read
+	prepared   []prepared                   // prepared[i] is what Add read off resources[i]
+	evidence   equalSet[map[string]string]  // see shareEvidence
+	strs       map[string]string            // see share
+	reads      [readKinds]map[string]string // see read
+	appRefs    map[string]Object            // see appProps
+	tags       equalSet[Tags]               // see shareTags
+	byID       idIndex                      // positions in resources
+	principals map[string]string            // managed identity object id → resource id, from every resource read
 	header     *Header
 	audit      []*AuditRecord
 	warnings   []Warning
@@ -120,8 +121,7 @@ func (b *Builder) prepare(r *Resource) prepared {
 	if graphTypes[r.Type] {
 		switch r.Type {
 		case "microsoft.authorization/roleassignments":
-			ra := newRoleAssignment(r)
-			ra.Scope, ra.PrincipalID, ra.RoleID = b.share(ra.Scope), b.share(ra.PrincipalID), b.share(ra.RoleID)
+			ra := b.newRoleAssignment(r)
 			r.Props = released
 			return prepared{ra: ra}
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
@@ -253,7 +253,8 @@ func hashTags(seed maphash.Seed, tags Tags) uint64 {
 	return sum
 }
 
-// maxShared bounds the distinct strings share keeps.
+// maxShared bounds the distinct strings share keeps, and those of each kind
+// read keeps.
 const maxShared = 1 << 16
 
 // share returns a string equal to s, one it has seen before when it can: the
@@ -271,6 +272,48 @@ func (b *Builder) share(s string) string {
 	}
 	return s
 }
+
+// Kinds of strings Builder.read reads.
+const (
+	readScope = iota
+	readPrincipal
+	readRole
+	readKinds
+)
+
+// read returns share(read(raw)) for a string of a kind as a resource writes
+// it, remembering it for raw: role assignments mostly repeat their strings as
+// written, so most are lower-cased once, not once a resource.
+func (b *Builder) read(kind int, raw string, read func(string) string) string {
+	if t, ok := b.reads[kind][raw]; ok {
+		return t
+	}
+	t := b.share(read(raw))
+	if b.reads[kind] == nil {
+		b.reads[kind] = map[string]string{}
+	}
+	if len(b.reads[kind]) < maxShared {
+		b.reads[kind][raw] = t
+	}
+	return t
+}
+
+// newRoleAssignment reads a role assignment resource.
+func (b *Builder) newRoleAssignment(r *Resource) *RoleAssignment {
+	p := r.Props
+	ra := &RoleAssignment{Resource: r, Scope: b.read(readScope, p.Str("scope"), scopeOf),
+		PrincipalID: b.read(readPrincipal, p.Str("principalid"), Lower), PrincipalType: p.Str("principaltype"),
+		RoleID: b.read(readRole, p.Str("roledefinitionid"), roleGUID)}
+	if ra.Scope == "" {
+		if id, ok := ParseID(r.ID); ok {
+			ra.Scope = b.share(Lower(id.Parent))
+		}
+	}
+	return ra
+}
+
+// scopeOf reads the scope a role assignment writes.
+func scopeOf(s string) string { return Lower(strings.TrimRight(s, "/")) }
 
 // maxEvidence bounds the distinct evidence maps shareEvidence keeps.
 const maxEvidence = 1 << 16
@@ -866,19 +909,6 @@ func flatten(b *strings.Builder, v any) {
 			flatten(b, x[k])
 		}
 	}
-}
-
-// newRoleAssignment reads a role assignment resource.
-func newRoleAssignment(r *Resource) *RoleAssignment {
-	ra := &RoleAssignment{Resource: r, Scope: Lower(strings.TrimRight(r.Props.Str("scope"), "/")),
-		PrincipalID: Lower(r.Props.Str("principalid")), PrincipalType: r.Props.Str("principaltype"),
-		RoleID: roleGUID(r.Props.Str("roledefinitionid"))}
-	if ra.Scope == "" {
-		if id, ok := ParseID(r.ID); ok {
-			ra.Scope = Lower(id.Parent)
-		}
-	}
-	return ra
 }
 
 // maxThrough bounds the key holders whose references newWorkload remembers.

@@ -425,15 +425,26 @@ func TestRoleAssignmentsShareStrings(t *testing.T) {
 			"properties": {"scope": "/subscriptions/S/resourceGroups/RG", "principalId": "P1",
 			"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/ABC"}}`))
 	}
+	// Written in other cases, or with a trailing slash, they read the same.
+	b.Add(testResource(t, `{"id": "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/a3",
+		"properties": {"scope": "/SUBSCRIPTIONS/S/resourceGroups/rg/", "principalId": "p1", "roleDefinitionId": " abc "}}`))
+	b.Add(testResource(t, `{"id": "/subscriptions/S/providers/Microsoft.Authorization/roleAssignments/a4",
+		"properties": {"principalId": "P1", "roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/ABC"}}`))
 	e := b.Build()
-	if len(e.RoleAssignments) != 2 {
+	if len(e.RoleAssignments) != 4 {
 		t.Fatalf("%d role assignments", len(e.RoleAssignments))
 	}
-	x, y := e.RoleAssignments[0], e.RoleAssignments[1]
-	if x.Scope != "/subscriptions/s/resourcegroups/rg" || x.PrincipalID != "p1" || x.RoleID != "abc" {
-		t.Errorf("read %q %q %q", x.Scope, x.PrincipalID, x.RoleID)
+	x, y, z := e.RoleAssignments[0], e.RoleAssignments[1], e.RoleAssignments[2]
+	for _, ra := range e.RoleAssignments[:3] {
+		if ra.Scope != "/subscriptions/s/resourcegroups/rg" || ra.PrincipalID != "p1" || ra.RoleID != "abc" {
+			t.Errorf("%s: read %q %q %q", ra.ID, ra.Scope, ra.PrincipalID, ra.RoleID)
+		}
 	}
-	for _, p := range [][2]string{{x.Scope, y.Scope}, {x.PrincipalID, y.PrincipalID}, {x.RoleID, y.RoleID}} {
+	if s := e.RoleAssignments[3].Scope; s != "/subscriptions/s" {
+		t.Errorf("scope from the id: %q", s)
+	}
+	for _, p := range [][2]string{{x.Scope, y.Scope}, {x.PrincipalID, y.PrincipalID}, {x.RoleID, y.RoleID},
+		{x.Scope, z.Scope}, {x.PrincipalID, z.PrincipalID}, {x.RoleID, z.RoleID}} {
 		if unsafe.StringData(p[0]) != unsafe.StringData(p[1]) {
 			t.Errorf("%q is not shared", p[0])
 		}
