@@ -30,12 +30,12 @@ var appManagedIdentity = &Rule{
 		}
 		id := r.Identity
 		if id == nil {
-			return Failf(append(ev, "identityType", "absent", "fix", appIdentityFix(r)),
+			return env.Failf(append(ev, "identityType", "absent", "fix", appIdentityFix(r)),
 				"the %s has no managed identity (no identity block)", appKind(r))
 		}
 		ev = append(ev, "identityType", id.Type)
 		if !id.Any() {
-			return Failf(append(ev, "fix", appIdentityFix(r)), "the %s has no managed identity (identity type %s)",
+			return env.Failf(append(ev, "fix", appIdentityFix(r)), "the %s has no managed identity (identity type %s)",
 				appKind(r), identityTypeText(id.Type))
 		}
 		var kinds []string
@@ -57,7 +57,7 @@ var appManagedIdentity = &Rule{
 				kinds = append(kinds, "a user-assigned identity (the export does not list which)")
 			}
 		}
-		return Passf(ev, "the %s runs with %s", appKind(r), strings.Join(kinds, " and "))
+		return env.Passf(ev, "the %s runs with %s", appKind(r), strings.Join(kinds, " and "))
 	},
 }
 

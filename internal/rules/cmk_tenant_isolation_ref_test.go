@@ -81,27 +81,27 @@ func referenceTenantIsolation(env *Env, w *estate.Workload) Outcome {
 	ev := Ev("service", w.Service.Name, "tenantTag", tagKey, "tenant", tenantLabel(env.Policy, &env.messages, w.Resource, mineKnown),
 		"keys", keys, "sharers", nonNilMaps(sharers), "sharerCount", count)
 	if count == 0 {
-		return Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
+		return env.Passf(ev, "no other resource uses %s", strings.Join(keys, ", "))
 	}
 	keyText := strings.Join(shared, ", ")
 	switch {
 	case !mineKnown:
-		return Unknownf(ev, "%d other resource(s) use %s, but only a child of %s is in the snapshot, so its %s tag cannot be read",
+		return env.Unknownf(ev, "%d other resource(s) use %s, but only a child of %s is in the snapshot, so its %s tag cannot be read",
 			count, keyText, w.Name, tagKey)
 	case len(others) > 0:
 		var names []string
 		for _, o := range others[:min(len(others), maxNamed)] {
 			names = append(names, fmt.Sprintf("%s (%s)", o.ID, tenantLabel(env.Policy, &env.messages, o.Resource, true)))
 		}
-		return Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
+		return env.Failf(ev, "%s (%s) shares %s with %d resource(s) of another or no tenant: %s%s",
 			w.Name, tenantLabel(env.Policy, &env.messages, w.Resource, true), keyText, len(others), strings.Join(names, ", "), more(len(others)))
 	case len(unknown) > 0:
-		return Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
+		return env.Unknownf(ev, "%s shares %s with %d resource(s) whose tags are not in the snapshot: %s%s",
 			w.Name, keyText, len(unknown), strings.Join(unknown[:min(len(unknown), maxNamed)], ", "), more(len(unknown)))
 	case mine == "":
-		return Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", count, keyText, w.Name, tagKey)
+		return env.Passf(ev, "%d other resource(s) share %s, and none of them, like %s, is tagged with a %s", count, keyText, w.Name, tagKey)
 	}
-	return Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", count, keyText, tagKey, env.Policy.Tenant(w.Tags))
+	return env.Passf(ev, "%d other resource(s) share %s, all tagged %s=%s", count, keyText, tagKey, env.Policy.Tenant(w.Tags))
 }
 
 // sharedKeysEstate writes a snapshot in which n workloads share a few keys:

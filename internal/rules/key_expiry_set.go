@@ -26,13 +26,13 @@ var keyExpirySet = &Rule{
 		ev := keyEvidence(k)
 		if !k.Expires.IsZero() {
 			ev = append(ev, "expires", timeText(k.Expires))
-			return Passf(ev, "expires %s%s", dateText(k.Expires), disabledNote(k))
+			return env.Passf(ev, "expires %s%s", dateText(k.Expires), disabledNote(k))
 		}
 		if why := expiryUnreadable(k); why != "" {
 			if raw := writtenTimes(k).Exp; raw != nil {
 				ev = append(ev, "exp", rawTimeText(raw))
 			}
-			return Unknownf(ev, "%s", why)
+			return env.Unknownf(ev, "%s", why)
 		}
 		var notes []string
 		if k.Rotation != nil && !k.Rotation.ExpiryTime.IsZero() {
@@ -48,6 +48,6 @@ var keyExpirySet = &Rule{
 		if len(notes) > 0 {
 			msg += "; " + strings.Join(notes, "; ")
 		}
-		return Failf(ev, "%s%s", msg, disabledNote(k))
+		return env.Failf(ev, "%s%s", msg, disabledNote(k))
 	},
 }

@@ -35,14 +35,14 @@ var keyHSM = &Rule{
 		}
 		switch {
 		case k.HSMKey:
-			return Passf(ev, "the key lives in Managed HSM %s, so it is HSM-protected; it protects %s", k.VaultName, who)
+			return env.Passf(ev, "the key lives in Managed HSM %s, so it is HSM-protected; it protects %s", k.VaultName, who)
 		case kty == "":
-			return Unknownf(ev, "the key object has no kty, so whether the key is HSM-protected cannot be told; it protects %s", who)
+			return env.Unknownf(ev, "the key object has no kty, so whether the key is HSM-protected cannot be told; it protects %s", who)
 		case hsmKty(kty):
-			return Passf(ev, "kty %s is HSM-protected; the key protects %s", kty, who)
+			return env.Passf(ev, "kty %s is HSM-protected; the key protects %s", kty, who)
 		case keyFamily(kty) == "":
-			return Unknownf(ev, "key type %q is not one cmkguard knows, so whether it is HSM-protected cannot be told; it protects %s", kty, who)
+			return env.Unknownf(ev, "key type %q is not one cmkguard knows, so whether it is HSM-protected cannot be told; it protects %s", kty, who)
 		}
-		return Failf(ev, "kty %s is software-protected, but the key protects sensitive data in %s%s", kty, who, disabledNote(k))
+		return env.Failf(ev, "kty %s is software-protected, but the key protects sensitive data in %s%s", kty, who, disabledNote(k))
 	},
 }

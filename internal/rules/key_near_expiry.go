@@ -22,9 +22,9 @@ var keyNearExpiry = &Rule{
 		ev = append(ev, "usedBy", userIDs(k.Users))
 		if k.Expires.IsZero() {
 			if why := expiryUnreadable(k); why != "" {
-				return Unknownf(ev, "%s", why)
+				return env.Unknownf(ev, "%s", why)
 			}
-			return Passf(ev, "no expiry date is set, so the key cannot expire (key-expiry-set reports keys without an expiry)%s", disabledNote(k))
+			return env.Passf(ev, "no expiry date is set, so the key cannot expire (key-expiry-set reports keys without an expiry)%s", disabledNote(k))
 		}
 		warn := env.Policy.Keys.ExpiryWarningDays
 		days := daysFrom(env.Now, k.Expires)
@@ -34,11 +34,11 @@ var keyNearExpiry = &Rule{
 		}
 		switch {
 		case !k.Expires.After(env.Now):
-			return Failf(ev, "expired on %s (%d days ago); %s%s", dateText(k.Expires), -days, usersText(k), disabledNote(k))
+			return env.Failf(ev, "expired on %s (%d days ago); %s%s", dateText(k.Expires), -days, usersText(k), disabledNote(k))
 		case !k.Expires.After(env.Now.AddDate(0, 0, warn)):
-			return Failf(ev, "expires on %s, in %d days, inside the %d-day warning window; %s%s",
+			return env.Failf(ev, "expires on %s, in %d days, inside the %d-day warning window; %s%s",
 				dateText(k.Expires), days, warn, usersText(k), disabledNote(k))
 		}
-		return Passf(ev, "expires on %s, in %d days, beyond the %d-day warning window%s", dateText(k.Expires), days, warn, disabledNote(k))
+		return env.Passf(ev, "expires on %s, in %d days, beyond the %d-day warning window%s", dateText(k.Expires), days, warn, disabledNote(k))
 	},
 }

@@ -36,26 +36,26 @@ var keyRotationDue = &Rule{
 				ev = append(ev, "nbf", rawTimeText(raw))
 				why += " (attributes.nbf is a usage gate the owner may set to any date, not the version's creation, and is not used in its place)"
 			}
-			return Unknownf(ev, "%s", why)
+			return env.Unknownf(ev, "%s", why)
 		}
 		if why := rotationUnreadable(env, k); why != "" {
-			return Unknownf(ev, "the rotation interval cannot be told: %s", why)
+			return env.Unknownf(ev, "the rotation interval cannot be told: %s", why)
 		}
 		due, unknown := rotationDue(env, k)
 		if unknown != "" {
-			return Unknownf(ev, "%s", unknown)
+			return env.Unknownf(ev, "%s", unknown)
 		}
 		basis := due.basis
 		age := daysFrom(k.Created, env.Now)
 		ev = append(ev, "created", timeText(k.Created), "ageDays", age, "rotateBy", timeText(due.at), "interval", basis)
 		if env.Now.Before(due.at) {
-			return Passf(ev, "the current version is %d days old; rotation is due by %s (%s)%s", age, dateText(due.at), basis, disabledNote(k))
+			return env.Passf(ev, "the current version is %d days old; rotation is due by %s (%s)%s", age, dateText(due.at), basis, disabledNote(k))
 		}
 		hint := ""
 		if due.automatic {
 			hint = "; automatic rotation has not produced a new version"
 		}
-		return Failf(ev, "the current version is %d days old, past its rotation date %s (%s)%s%s", age, dateText(due.at), basis, hint, disabledNote(k))
+		return env.Failf(ev, "the current version is %d days old, past its rotation date %s (%s)%s%s", age, dateText(due.at), basis, hint, disabledNote(k))
 	},
 }
 

@@ -30,10 +30,10 @@ var keyRotationPolicy = &Rule{
 		rp := k.Rotation
 		if rp == nil {
 			if why := rotationUnreadable(env, k); why != "" {
-				return Unknownf(ev, "the snapshot does not show the key's rotation policy: %s", why)
+				return env.Unknownf(ev, "the snapshot does not show the key's rotation policy: %s", why)
 			}
 			ev = append(ev, "rotationPolicy", "absent")
-			return Failf(ev, "no rotation policy: the key object has no rotationPolicy, so no version is ever rotated automatically%s", disabledNote(k))
+			return env.Failf(ev, "no rotation policy: the key object has no rotationPolicy, so no version is ever rotated automatically%s", disabledNote(k))
 		}
 		ev = append(ev, "rotateAction", rp.Rotate, "notifyAction", rp.Notify)
 		if !rp.ExpiryTime.IsZero() {
@@ -43,16 +43,16 @@ var keyRotationPolicy = &Rule{
 		case rp.Rotate:
 			if trigger := rotateTriggerText(rp); trigger != "" {
 				ev = append(ev, "trigger", trigger)
-				return Passf(ev, "the rotation policy rotates automatically (%s)%s", trigger, disabledNote(k))
+				return env.Passf(ev, "the rotation policy rotates automatically (%s)%s", trigger, disabledNote(k))
 			}
 			if raw := rp.RotateTriggers; len(raw) > 0 {
 				ev = append(ev, "trigger", strings.Join(raw, ", "))
-				return Unknownf(ev, "the rotate action's trigger %q is not an ISO-8601 duration, so when it fires cannot be told", raw[0])
+				return env.Unknownf(ev, "the rotate action's trigger %q is not an ISO-8601 duration, so when it fires cannot be told", raw[0])
 			}
-			return Failf(ev, "the rotation policy has a rotate action without a timeAfterCreate or timeBeforeExpiry trigger, so it never fires%s", disabledNote(k))
+			return env.Failf(ev, "the rotation policy has a rotate action without a timeAfterCreate or timeBeforeExpiry trigger, so it never fires%s", disabledNote(k))
 		case rp.Notify:
-			return Failf(ev, "the rotation policy only notifies (notify action) and never rotates the key automatically%s", disabledNote(k))
+			return env.Failf(ev, "the rotation policy only notifies (notify action) and never rotates the key automatically%s", disabledNote(k))
 		}
-		return Failf(ev, "the rotation policy has no rotate lifetime action%s", disabledNote(k))
+		return env.Failf(ev, "the rotation policy has no rotate lifetime action%s", disabledNote(k))
 	},
 }

@@ -37,7 +37,7 @@ var keyStrength = &Rule{
 			if !fullKeyObject(k) {
 				why += " (ARM list responses carry only attributes and keyUri; a per-key GET returns kty, keySize and curveName)"
 			}
-			return Unknownf(ev, "%s", why)
+			return env.Unknownf(ev, "%s", why)
 		}
 		ev = append(ev, "kty", kty)
 		switch keyFamily(kty) {
@@ -48,9 +48,9 @@ var keyStrength = &Rule{
 			}
 			ev = append(ev, "keySize", bits, "minRSABits", lim.MinRSABits)
 			if bits >= lim.MinRSABits {
-				return Passf(ev, "%s key of %d bits%s meets the minimum of %d", kty, bits, note, lim.MinRSABits)
+				return env.Passf(ev, "%s key of %d bits%s meets the minimum of %d", kty, bits, note, lim.MinRSABits)
 			}
-			return Failf(ev, "%s key of %d bits%s is below the minimum of %d%s", kty, bits, note, lim.MinRSABits, disabledNote(k))
+			return env.Failf(ev, "%s key of %d bits%s is below the minimum of %d%s", kty, bits, note, lim.MinRSABits, disabledNote(k))
 		case "ec":
 			curve, note := strings.TrimSpace(k.Curve), ""
 			if curve == "" {
@@ -59,23 +59,23 @@ var keyStrength = &Rule{
 			ev = append(ev, "curve", curve, "minECCurve", lim.MinECCurve)
 			rank := policy.CurveRank(curve)
 			if rank < 0 {
-				return Unknownf(ev, "curve %q is not one of %s, so its strength cannot be ranked", curve, strings.Join(policy.Curves, ", "))
+				return env.Unknownf(ev, "curve %q is not one of %s, so its strength cannot be ranked", curve, strings.Join(policy.Curves, ", "))
 			}
 			if rank >= policy.CurveRank(lim.MinECCurve) {
-				return Passf(ev, "%s key on curve %s%s meets the minimum %s", kty, curve, note, lim.MinECCurve)
+				return env.Passf(ev, "%s key on curve %s%s meets the minimum %s", kty, curve, note, lim.MinECCurve)
 			}
-			return Failf(ev, "%s key on curve %s%s ranks below the minimum %s (order: %s)%s",
+			return env.Failf(ev, "%s key on curve %s%s ranks below the minimum %s (order: %s)%s",
 				kty, curve, note, lim.MinECCurve, strings.Join(policy.Curves, " < "), disabledNote(k))
 		case "oct":
 			if k.Size == 0 {
-				return Unknownf(ev, "%s key without keySize: AES keys have no documented platform default size, so the strength cannot be told", kty)
+				return env.Unknownf(ev, "%s key without keySize: AES keys have no documented platform default size, so the strength cannot be told", kty)
 			}
 			ev = append(ev, "keySize", k.Size, "minAESBits", lim.MinAESBits)
 			if k.Size >= lim.MinAESBits {
-				return Passf(ev, "%s key of %d bits meets the minimum of %d", kty, k.Size, lim.MinAESBits)
+				return env.Passf(ev, "%s key of %d bits meets the minimum of %d", kty, k.Size, lim.MinAESBits)
 			}
-			return Failf(ev, "%s key of %d bits is below the minimum of %d%s", kty, k.Size, lim.MinAESBits, disabledNote(k))
+			return env.Failf(ev, "%s key of %d bits is below the minimum of %d%s", kty, k.Size, lim.MinAESBits, disabledNote(k))
 		}
-		return Unknownf(ev, "key type %q is not one cmkguard knows (RSA, RSA-HSM, EC, EC-HSM, oct, oct-HSM)", kty)
+		return env.Unknownf(ev, "key type %q is not one cmkguard knows (RSA, RSA-HSM, EC, EC-HSM, oct, oct-HSM)", kty)
 	},
 }

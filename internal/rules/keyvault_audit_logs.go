@@ -26,7 +26,7 @@ var keyvaultAuditLogs = &Rule{
 			if env.Estate.GapFor("diagnosticSettings", v.ID) == nil {
 				hint = " (diagnostic settings are not in Resource Graph: collect them per vault, or export them with the vault)"
 			}
-			return Unknownf(ev, "%s, so cannot tell whether the %s sends its audit log anywhere%s",
+			return env.Unknownf(ev, "%s, so cannot tell whether the %s sends its audit log anywhere%s",
 				missingData(env, "diagnosticSettings", v.ID, "diagnostic settings"), vaultKind(v), hint)
 		}
 		var why []string
@@ -34,7 +34,7 @@ var keyvaultAuditLogs = &Rule{
 			category, reason := auditCategory(d)
 			if category != "" {
 				ev = append(ev, "setting", d.Name, "category", category, "destinations", d.Destinations)
-				return Passf(ev, "diagnostic setting %q sends %s to %s", d.Name, category,
+				return env.Passf(ev, "diagnostic setting %q sends %s to %s", d.Name, category,
 					countNoun(len(d.Destinations), "destination", "destinations"))
 			}
 			why = append(why, fmt.Sprintf("setting %q %s", d.Name, reason))
@@ -42,8 +42,8 @@ var keyvaultAuditLogs = &Rule{
 		ev = append(ev, "fix", "az monitor diagnostic-settings create --name kv-audit --resource "+v.ID+
 			" --workspace <workspace id> --logs '[{\"categoryGroup\":\"audit\",\"enabled\":true}]'")
 		if len(why) == 0 {
-			return Failf(ev, "the %s has no diagnostic setting, so its audit log goes nowhere", vaultKind(v))
+			return env.Failf(ev, "the %s has no diagnostic setting, so its audit log goes nowhere", vaultKind(v))
 		}
-		return Failf(ev, "no diagnostic setting sends the audit log anywhere: %s", strings.Join(why, "; "))
+		return env.Failf(ev, "no diagnostic setting sends the audit log anywhere: %s", strings.Join(why, "; "))
 	},
 }

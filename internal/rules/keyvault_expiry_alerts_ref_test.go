@@ -27,11 +27,11 @@ func referenceExpiryAlerts(env *Env, v *estate.Vault) Outcome {
 		case strings.EqualFold(state, "Failed") || strings.EqualFold(state, "Canceled"):
 			notes = append(notes, fmt.Sprintf("event subscription %q is in state %s", s.Name, state))
 		case s.EventTypes == nil:
-			return Passf(append(ev, "eventSubscription", s.ID, "includedEventTypes", "all"),
+			return env.Passf(append(ev, "eventSubscription", s.ID, "includedEventTypes", "all"),
 				"event subscription %q receives every event of the %s, key expiry included (no includedEventTypes filter)", s.Name, vaultKind(v))
 		default:
 			if got := expiryEventTypes(s.EventTypes); len(got) > 0 {
-				return Passf(append(ev, "eventSubscription", s.ID, "includedEventTypes", s.EventTypes),
+				return env.Passf(append(ev, "eventSubscription", s.ID, "includedEventTypes", s.EventTypes),
 					"event subscription %q receives %s", s.Name, strings.Join(got, " and "))
 			}
 			notes = append(notes, fmt.Sprintf("event subscription %q receives only %s", s.Name, typesText(s.EventTypes)))
@@ -50,7 +50,7 @@ func referenceExpiryAlerts(env *Env, v *estate.Vault) Outcome {
 			notes = append(notes, fmt.Sprintf("alert rule %q watches key expiry but is disabled", a.Name))
 			continue
 		}
-		return Passf(append(ev, "alertRule", a.ID, "alertType", a.Type, "scope", scope),
+		return env.Passf(append(ev, "alertRule", a.ID, "alertType", a.Type, "scope", scope),
 			"alert rule %q watches key expiry with scope %s", a.Name, scope)
 	}
 	if len(notes) > 0 {
@@ -61,7 +61,7 @@ func referenceExpiryAlerts(env *Env, v *estate.Vault) Outcome {
 		found += " (" + strings.Join(notes, "; ") + ")"
 	}
 	if orphans := unplacedExpirySubscriptions(env); len(orphans) > 0 {
-		return Unknownf(append(ev, "unplacedSubscriptions", orphans), "%s, but the snapshot holds %s for key expiry whose "+
+		return env.Unknownf(append(ev, "unplacedSubscriptions", orphans), "%s, but the snapshot holds %s for key expiry whose "+
 			"system topic is not in it, so which vault they watch is unknown: %s", found,
 			countNoun(len(orphans), "event subscription", "event subscriptions"), strings.Join(orphans, ", "))
 	}
@@ -70,10 +70,10 @@ func referenceExpiryAlerts(env *Env, v *estate.Vault) Outcome {
 		if env.Estate.GapFor("eventSubscriptions", v.ID) == nil {
 			hint = " (they are not in Resource Graph: collect them per system topic and vault)"
 		}
-		return Unknownf(ev, "%s, but %s%s, so a subscription may exist unseen",
+		return env.Unknownf(ev, "%s, but %s%s, so a subscription may exist unseen",
 			found, missingData(env, "eventSubscriptions", v.ID, "Event Grid event subscriptions"), hint)
 	}
-	return Failf(ev, "%s", found)
+	return env.Failf(ev, "%s", found)
 }
 
 // alertedEstate writes a snapshot of n vaults, some sending their audit log to

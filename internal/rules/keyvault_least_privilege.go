@@ -29,7 +29,7 @@ var keyvaultLeastPrivilege = &Rule{
 	Frameworks: []string{"MCSB PA-7", "MCSB DP-8", "PCI-DSS 3.6.1", "PCI-DSS 7.2.1", "PCI-DSS 7.2.2",
 		"HIPAA 164.308(a)(4)(ii)(B)", "HIPAA 164.312(a)(1)"},
 	Vault: func(env *Env, v *estate.Vault) Outcome {
-		if o, ok := withoutProperties(v); ok {
+		if o, ok := withoutProperties(env, v); ok {
 			return o
 		}
 		var offenders, undetermined, people []map[string]string
@@ -65,7 +65,7 @@ var keyvaultLeastPrivilege = &Rule{
 			if len(undetermined) > 0 {
 				ev = append(ev, "undetermined", undetermined)
 			}
-			return Failf(ev, "%s: %s", countNoun(len(offenders), "workload identity holds key-management or administrative rights",
+			return env.Failf(ev, "%s: %s", countNoun(len(offenders), "workload identity holds key-management or administrative rights",
 				"workload identities hold key-management or administrative rights"), holdersText(offenders))
 		}
 		var missing []string
@@ -83,13 +83,13 @@ var keyvaultLeastPrivilege = &Rule{
 				"not return (list them with az keyvault role assignment list --hsm-name "+v.Name+")")
 		}
 		if len(missing) > 0 {
-			return Unknownf(ev, "no workload identity is seen with key-management or administrative rights, but %s",
+			return env.Unknownf(ev, "no workload identity is seen with key-management or administrative rights, but %s",
 				strings.Join(missing, "; "))
 		}
 		if len(people) == 0 {
-			return Passf(ev, "no principal, workload or person, holds key-management or administrative rights")
+			return env.Passf(ev, "no principal, workload or person, holds key-management or administrative rights")
 		}
-		return Passf(ev, "no workload identity holds key-management or administrative rights; %s",
+		return env.Passf(ev, "no workload identity holds key-management or administrative rights; %s",
 			countNoun(len(people), "person or group does", "people or groups do"))
 	},
 }

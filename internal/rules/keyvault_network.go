@@ -21,7 +21,7 @@ var keyvaultNetwork = &Rule{
 		"Keep bypass AzureServices where trusted services reach the key for CMK.",
 	Frameworks: []string{"CIS Azure 4.0 9.3.7", "MCSB DP-8", "MCSB NS-2", "PCI-DSS 1.4.4", "HIPAA 164.312(a)(1)", "HIPAA 164.312(e)(1)"},
 	Vault: func(env *Env, v *estate.Vault) Outcome {
-		if o, ok := withoutProperties(v); ok {
+		if o, ok := withoutProperties(env, v); ok {
 			return o
 		}
 		p := &v.Written
@@ -32,13 +32,13 @@ var keyvaultNetwork = &Rule{
 		pna, action := strings.TrimSpace(v.PublicNetworkAccess), strings.TrimSpace(v.DefaultAction)
 		switch {
 		case strings.EqualFold(pna, "Disabled"):
-			return Passf(ev, "public network access is disabled")
+			return env.Passf(ev, "public network access is disabled")
 		case strings.EqualFold(action, "Deny"):
-			return Passf(ev, "the firewall denies by default (networkAcls.defaultAction Deny)")
+			return env.Passf(ev, "the firewall denies by default (networkAcls.defaultAction Deny)")
 		case pna != "" && !strings.EqualFold(pna, "Enabled"):
-			return Unknownf(ev, "publicNetworkAccess is %q, which cmkguard does not know, and the firewall does not deny by default", pna)
+			return env.Unknownf(ev, "publicNetworkAccess is %q, which cmkguard does not know, and the firewall does not deny by default", pna)
 		case action != "" && !strings.EqualFold(action, "Allow"):
-			return Unknownf(ev, "networkAcls.defaultAction is %q, which is neither Allow nor Deny", action)
+			return env.Unknownf(ev, "networkAcls.defaultAction is %q, which is neither Allow nor Deny", action)
 		}
 		why := "public network access is enabled"
 		if pna == "" {
@@ -56,6 +56,6 @@ var keyvaultNetwork = &Rule{
 			why += "; its " + countNoun(n, "network rule restricts", "network rules restrict") + " nothing while the default is Allow"
 		}
 		ev = append(ev, "fix", azVaultUpdate(v, "--default-action Deny --bypass AzureServices", "properties.networkAcls.defaultAction=Deny"))
-		return Failf(ev, "%s", why)
+		return env.Failf(ev, "%s", why)
 	},
 }

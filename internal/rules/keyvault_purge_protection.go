@@ -16,7 +16,7 @@ var keyvaultPurgeProtection = &Rule{
 	Frameworks: []string{"CIS Azure 2.0 8.5", "MCSB DP-8", "PCI-DSS 3.6.1", "PCI-DSS 3.7.3",
 		"HIPAA 164.308(a)(7)(ii)(A)", "HIPAA 164.312(c)(1)"},
 	Vault: func(env *Env, v *estate.Vault) Outcome {
-		if o, ok := withoutProperties(v); ok {
+		if o, ok := withoutProperties(env, v); ok {
 			return o
 		}
 		ev := Ev("kind", vaultKind(v), "enablePurgeProtection", written(v.Written.EnablePurgeProtection),
@@ -25,14 +25,14 @@ var keyvaultPurgeProtection = &Rule{
 		fix := azVaultUpdate(v, "--enable-purge-protection true", "properties.enablePurgeProtection=true")
 		switch {
 		case bad != "":
-			return Unknownf(ev, "enablePurgeProtection is %q, which is not a boolean; cannot tell whether purge protection is on", bad)
+			return env.Unknownf(ev, "enablePurgeProtection is %q, which is not a boolean; cannot tell whether purge protection is on", bad)
 		case !present:
-			return Failf(append(ev, "fix", fix), "purge protection is off (enablePurgeProtection absent: off by default)")
+			return env.Failf(append(ev, "fix", fix), "purge protection is off (enablePurgeProtection absent: off by default)")
 		case !on:
-			return Failf(append(ev, "fix", fix), "purge protection is off (enablePurgeProtection false)")
+			return env.Failf(append(ev, "fix", fix), "purge protection is off (enablePurgeProtection false)")
 		case !v.SoftDelete:
-			return Failf(ev, "enablePurgeProtection is true but soft delete is off, so nothing deleted is retained to protect")
+			return env.Failf(ev, "enablePurgeProtection is true but soft delete is off, so nothing deleted is retained to protect")
 		}
-		return Passf(ev, "purge protection is on")
+		return env.Passf(ev, "purge protection is on")
 	},
 }

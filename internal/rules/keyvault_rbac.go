@@ -16,10 +16,10 @@ var keyvaultRBAC = &Rule{
 		"HIPAA 164.308(a)(4)(i)", "HIPAA 164.308(a)(4)(ii)(B)"},
 	Vault: func(env *Env, v *estate.Vault) Outcome {
 		if v.HSM {
-			return Passf(Ev("kind", vaultKind(v), "permissionModel", "Managed HSM local RBAC"),
+			return env.Passf(Ev("kind", vaultKind(v), "permissionModel", "Managed HSM local RBAC"),
 				"a Managed HSM authorises key use by its local RBAC by design; it has no access policies")
 		}
-		if o, ok := withoutProperties(v); ok {
+		if o, ok := withoutProperties(env, v); ok {
 			return o
 		}
 		ev := Ev("kind", vaultKind(v), "enableRbacAuthorization", written(v.Written.EnableRBACAuthorization),
@@ -28,14 +28,14 @@ var keyvaultRBAC = &Rule{
 		fix := azVaultUpdate(v, "--enable-rbac-authorization true", "")
 		switch {
 		case bad != "":
-			return Unknownf(ev, "enableRbacAuthorization is %q, which is not a boolean; cannot tell the permission model", bad)
+			return env.Unknownf(ev, "enableRbacAuthorization is %q, which is not a boolean; cannot tell the permission model", bad)
 		case !present:
-			return Failf(append(ev, "fix", fix), "the vault uses access policies (enableRbacAuthorization absent: vaults created "+
+			return env.Failf(append(ev, "fix", fix), "the vault uses access policies (enableRbacAuthorization absent: vaults created "+
 				"before API 2026-02-01 default to access policies) with %s", countNoun(len(v.AccessPolicies), "access policy", "access policies"))
 		case !on:
-			return Failf(append(ev, "fix", fix), "the vault uses access policies (enableRbacAuthorization false) with %s",
+			return env.Failf(append(ev, "fix", fix), "the vault uses access policies (enableRbacAuthorization false) with %s",
 				countNoun(len(v.AccessPolicies), "access policy", "access policies"))
 		}
-		return Passf(ev, "the vault uses Azure RBAC")
+		return env.Passf(ev, "the vault uses Azure RBAC")
 	},
 }

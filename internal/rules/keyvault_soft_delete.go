@@ -15,7 +15,7 @@ var keyvaultSoftDelete = &Rule{
 	Frameworks: []string{"CIS Azure 2.0 8.5", "MCSB DP-8", "PCI-DSS 3.6.1", "PCI-DSS 3.7.3",
 		"HIPAA 164.308(a)(7)(ii)(A)", "HIPAA 164.312(c)(1)"},
 	Vault: func(env *Env, v *estate.Vault) Outcome {
-		if o, ok := withoutProperties(v); ok {
+		if o, ok := withoutProperties(env, v); ok {
 			return o
 		}
 		ev := Ev("kind", vaultKind(v), "enableSoftDelete", written(v.Written.EnableSoftDelete),
@@ -23,13 +23,13 @@ var keyvaultSoftDelete = &Rule{
 		on, present, bad := boolProp(v.Written.EnableSoftDelete)
 		switch {
 		case bad != "":
-			return Unknownf(ev, "enableSoftDelete is %q, which is not a boolean; cannot tell whether soft delete is on", bad)
+			return env.Unknownf(ev, "enableSoftDelete is %q, which is not a boolean; cannot tell whether soft delete is on", bad)
 		case !present:
-			return Passf(ev, "soft delete is on (enableSoftDelete absent: on by default, mandatory on Azure today)")
+			return env.Passf(ev, "soft delete is on (enableSoftDelete absent: on by default, mandatory on Azure today)")
 		case on:
-			return Passf(ev, "soft delete is on")
+			return env.Passf(ev, "soft delete is on")
 		}
 		ev = append(ev, "fix", azVaultUpdate(v, "--enable-soft-delete true", "properties.enableSoftDelete=true"))
-		return Failf(ev, "soft delete is off (enableSoftDelete false): deleted keys and the %s itself cannot be recovered", vaultKind(v))
+		return env.Failf(ev, "soft delete is off (enableSoftDelete false): deleted keys and the %s itself cannot be recovered", vaultKind(v))
 	},
 }

@@ -194,15 +194,21 @@ type Outcome struct {
 // Applies reports whether the outcome is a result.
 func (o Outcome) Applies() bool { return o.Status != "" }
 
-// Passf, Failf and Unknownf build outcomes; evidence is given as key, value pairs.
-func Passf(ev []any, format string, args ...any) Outcome { return outcome(Pass, ev, format, args) }
+// Passf, Failf and Unknownf build outcomes; evidence is given as key, value
+// pairs. For a count-only Env (see Plan.CountOnlyWhen) they give the status
+// alone, without formatting the message or making the evidence map.
+func (env *Env) Passf(ev []any, format string, args ...any) Outcome {
+	return env.outcome(Pass, ev, format, args)
+}
 
 // Failf builds a failing outcome.
-func Failf(ev []any, format string, args ...any) Outcome { return outcome(Fail, ev, format, args) }
+func (env *Env) Failf(ev []any, format string, args ...any) Outcome {
+	return env.outcome(Fail, ev, format, args)
+}
 
 // Unknownf builds an outcome for a subject the snapshot cannot judge.
-func Unknownf(ev []any, format string, args ...any) Outcome {
-	return outcome(Unknown, ev, format, args)
+func (env *Env) Unknownf(ev []any, format string, args ...any) Outcome {
+	return env.outcome(Unknown, ev, format, args)
 }
 
 // NotApplicable is the outcome of a rule that does not apply to a subject.
@@ -211,7 +217,10 @@ var NotApplicable = Outcome{}
 // Ev collects evidence pairs for the outcome builders.
 func Ev(kv ...any) []any { return kv }
 
-func outcome(s Status, ev []any, format string, args []any) Outcome {
+func (env *Env) outcome(s Status, ev []any, format string, args []any) Outcome {
+	if env.countOnly {
+		return Outcome{Status: s}
+	}
 	msg, plain := plainMessage(format, args)
 	if !plain {
 		msg = fmt.Sprintf(format, args...)

@@ -30,11 +30,11 @@ func vaultKind(v *estate.Vault) string {
 // properties (as `az resource list` and generic resource listings return it).
 // Such a vault says nothing about its settings, so the platform defaults must
 // not be assumed for it.
-func withoutProperties(v *estate.Vault) (Outcome, bool) {
+func withoutProperties(env *Env, v *estate.Vault) (Outcome, bool) {
 	if v.Written.Properties {
 		return Outcome{}, false
 	}
-	return Unknownf(Ev("kind", vaultKind(v)),
+	return env.Unknownf(Ev("kind", vaultKind(v)),
 		"the snapshot holds %s %s without its properties (a generic resource listing such as `az resource list`); "+
 			"export it with its properties (ARM GET, Resource Graph or Get-AzResource -ExpandProperties)", vaultKind(v), v.Name), true
 }

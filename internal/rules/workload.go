@@ -188,11 +188,8 @@ func statusRank(s Status) int {
 // evidence out.
 func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
 	if len(w.KeyRefs) == 0 {
-		if w.CMK == estate.CMKCustomer && env.countOnly {
-			return Outcome{Status: Unknown}
-		}
 		if w.CMK == estate.CMKCustomer {
-			return Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
+			return env.Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
 				"%s uses a customer-managed key, but the snapshot names no key reference to follow (%s)", w.Name, evidenceText(w.Evidence))
 		}
 		return NotApplicable
