@@ -156,6 +156,12 @@ type reader struct {
 	// share one copy of each; strs interns short string values.
 	names *nameCache
 	strs  *stringCache
+	// order holds the names of the members of the items read last, and
+	// props those of the properties of resources of each type, by index
+	// (see memberAt).
+	order []knownName
+	props map[string]*[]knownName
+	spare knownName // memberAt's entry for a name at an index not remembered
 	// bits holds the names nameBit gave a bit to.
 	bits map[string]uint64
 	// last is the id parsed last: an item's id is looked at while it is
@@ -183,53 +189,140 @@ type memberName struct {
 // nameCache holds the member names met, as written (raw JSON, quotes and
 // escapes included), with their lower-case form: a large input repeats the
 // same few hundred names millions of times. It is direct-mapped, each slot
-// holding the last name that hashed to it (see nameSlot).
+// holding the last name that hashed to it (see nameKey).
 type nameCache struct {
-	slots [1 << nameBits]struct {
-		raw string
-		m   memberName
-	}
+	slots [1 << nameBits]knownName
+}
+
+// knownName is a member name as the name cache holds it.
+type knownName struct {
+	key nameKey
+	raw string // the name, when key does not hold all of it
+	m   memberName
+	// listed is set in the order of the properties of a type (see
+	// propertyOrder) when estate.PropertyMembers lists the name.
+	listed bool
+}
+
+// is reports whether the name is the one raw, whose key is k.
+func (e *knownName) is(k nameKey, raw []byte) bool {
+	return e.key == k && (k.n <= maxKeyed || e.raw == string(raw))
 }
 
 // lowerName returns the lower-case form of a member name given as raw JSON.
 func (rd *reader) lowerName(raw []byte) string { return rd.member(raw).lower }
 
 // member returns the member name given as raw JSON, classified.
-func (rd *reader) member(raw []byte) memberName {
+func (rd *reader) member(raw []byte) memberName { return rd.known(keyOf(raw), raw).m }
+
+// memberAt is member for the member at index i of an object whose members
+// were met before in order. The items of an input, and the properties of
+// resources of one type, mostly list the same members in the same order, so
+// the name met at that index before is tried first: it is at hand, where the
+// name cache is large enough to be slow to reach.
+//
+// It returns the name's entry, which the caller may note more in when fresh
+// is set (the name was not the one met at i before). The entry is the
+// caller's until the next call.
+func (rd *reader) memberAt(order *[]knownName, i int, raw []byte) (e *knownName, fresh bool) {
+	k := keyOf(raw)
+	o := *order
+	if i < len(o) && o[i].is(k, raw) {
+		return &o[i], false
+	}
+	e = rd.known(k, raw)
+	switch {
+	case i < len(o):
+		o[i] = *e
+		return &o[i], true
+	case i == len(o) && i < maxOrder:
+		*order = append(o, *e)
+		return &(*order)[i], true
+	}
+	rd.spare = *e
+	return &rd.spare, true
+}
+
+// maxOrder bounds how many members of an object memberAt remembers.
+const maxOrder = 64
+
+// maxOrders bounds how many types the order of properties is remembered
+// for.
+const maxOrders = 256
+
+// propertyOrder returns the order of the properties of resources of a type
+// (see memberAt).
+func (rd *reader) propertyOrder(typ string) *[]knownName {
+	o, ok := rd.props[typ]
+	if !ok {
+		if rd.props == nil || len(rd.props) == maxOrders {
+			rd.props = map[string]*[]knownName{}
+		}
+		o = new([]knownName)
+		rd.props[typ] = o
+	}
+	return o
+}
+
+// known returns the name cache's entry for the raw member name whose key is
+// k, made if need be.
+func (rd *reader) known(k nameKey, raw []byte) *knownName {
 	if rd.names == nil {
 		rd.names = &nameCache{}
 	}
-	e := &rd.names.slots[nameSlot(raw)]
-	if e.raw != string(raw) {
+	e := &rd.names.slots[k.slot()]
+	if !e.is(k, raw) {
 		lower := estate.Lower(rd.unquote(raw))
-		e.raw, e.m = string(raw), memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
+		e.key, e.raw = k, ""
+		if k.n > maxKeyed {
+			e.raw = string(raw)
+		}
+		e.m = memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
 			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower), bit: rd.nameBit(lower)}
 	}
-	return e.m
+	return e
 }
 
 // nameBits is the size of the name cache, in bits of a slot number.
 const nameBits = 12
 
-// nameSlot picks the slot of the name cache for a raw member name from its
-// length and up to 24 of its bytes, a few multiplications: names are looked
-// up for every member read, and most are short. Names that share a slot only
-// cost the lower-casing of a miss, so a poor spread is slower, never wrong.
-func nameSlot(raw []byte) uint64 {
-	const m1, m2 = 0x9e3779b97f4a7c15, 0xff51afd7ed558ccd
+// maxKeyed is the length of the longest raw name a nameKey holds whole.
+const maxKeyed = 24
+
+// nameKey is a raw member name as its length and up to 24 of its bytes in
+// three words: the whole name when it is at most maxKeyed bytes long (the
+// words overlap for shorter ones), which most are. Names are looked up for
+// every member read; comparing keys spares comparing the bytes.
+type nameKey struct {
+	n       int
+	a, b, c uint64
+}
+
+// keyOf returns the key of a raw member name.
+func keyOf(raw []byte) nameKey {
 	n := len(raw)
-	h := uint64(n) * m1
+	k := nameKey{n: n}
 	if n < 8 {
-		for _, c := range raw {
-			h = (h ^ uint64(c)) * m2
+		for i, c := range raw {
+			k.a |= uint64(c) << (8 * i)
 		}
-	} else {
-		h = (h ^ binary.LittleEndian.Uint64(raw)) * m2
-		h = (h ^ binary.LittleEndian.Uint64(raw[n-8:])) * m1
-		if n > 16 {
-			h = (h ^ binary.LittleEndian.Uint64(raw[n/2-4:])) * m2
-		}
+		return k
 	}
+	k.a, k.b = binary.LittleEndian.Uint64(raw), binary.LittleEndian.Uint64(raw[n-8:])
+	if n > 16 {
+		k.c = binary.LittleEndian.Uint64(raw[n/2-4:])
+	}
+	return k
+}
+
+// slot picks the slot of the name cache for a key, a few multiplications.
+// Names that share a slot only cost the lower-casing of a miss, so a poor
+// spread is slower, never wrong.
+func (k nameKey) slot() uint64 {
+	const m1, m2 = 0x9e3779b97f4a7c15, 0xff51afd7ed558ccd
+	h := (uint64(k.n)*m1 ^ k.a) * m2
+	h = (h ^ k.b) * m1
+	h = (h ^ k.c) * m2
 	return h >> (64 - nameBits)
 }
 
@@ -332,8 +425,9 @@ var pruneProperties = true
 
 // decodeMembers decodes the next value, an object of properties, keeping only
 // the members listed (names lower-cased) and passing over the others
-// undecoded. A member given twice is warned about as decodeValue does.
-func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) {
+// undecoded. A member given twice is warned about as decodeValue does. order
+// is the order of the members met before in such objects (see memberAt).
+func (rd *reader) decodeMembers(members map[string]bool, order *[]knownName) (estate.Object, error) {
 	if rd.dec.StackDepth() >= maxDepth {
 		return nil, fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
 	}
@@ -343,18 +437,28 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 	obj := estate.Object{}
 	skipped := rd.skipped[:0]
 	defer func() { rd.skipped = skipped[:0] }()
-	for rd.dec.PeekKind() != '}' {
+	var names uint64
+	for i := 0; rd.dec.PeekKind() != '}'; i++ {
 		raw, err := rd.dec.ReadValue()
 		if err != nil {
 			return nil, err
 		}
-		name := rd.lowerName(raw)
-		// A member listed is kept in obj, one not listed noted in skipped.
-		listed := members[name]
+		e, fresh := rd.memberAt(order, i, raw)
+		name := e.m.lower
+		if fresh {
+			e.listed = members[name]
+		}
+		// A member listed is kept in obj, one not listed noted in skipped;
+		// one whose name has a bit (see nameBit) is noted in names too.
+		listed := e.listed
 		var dup bool
-		if listed {
+		switch {
+		case e.m.bit != 0:
+			dup = names&e.m.bit != 0
+			names |= e.m.bit
+		case listed:
 			_, dup = obj[name]
-		} else {
+		default:
 			dup = slices.Contains(skipped, name)
 		}
 		if dup && !rd.quiet {
@@ -364,7 +468,9 @@ func (rd *reader) decodeMembers(members map[string]bool) (estate.Object, error) 
 			if err := rd.skip(); err != nil {
 				return nil, err
 			}
-			skipped = append(skipped, name)
+			if e.m.bit == 0 {
+				skipped = append(skipped, name)
+			}
 			continue
 		}
 		v, err := rd.decodeValue(keepCase(name))
@@ -613,7 +719,8 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
-		m := rd.member(raw)
+		e, _ := rd.memberAt(&rd.order, len(it.at), raw)
+		m := e.m
 		name := m.lower
 		kind = rd.dec.PeekKind()
 		vsrc := rd.src(rd.valueStart())
@@ -720,7 +827,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			continue
 		case name == "properties" && kind == '{' && typ != "" && pruneProperties:
 			if members, all := estate.PropertyMembers(typ); !all {
-				v, err := rd.decodeMembers(members)
+				v, err := rd.decodeMembers(members, rd.propertyOrder(typ))
 				if err != nil {
 					return nil, rd.wrap(err)
 				}

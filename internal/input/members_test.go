@@ -58,3 +58,20 @@ func TestCheckedMembersWarn(t *testing.T) {
 		})
 	}
 }
+
+// TestNameKeyHoldsShortNames changes each byte of names of every length up
+// to maxKeyed in turn: the key must change with it, since the name cache
+// compares keys alone for such names.
+func TestNameKeyHoldsShortNames(t *testing.T) {
+	for n := 2; n <= maxKeyed; n++ {
+		name := []byte(`"` + strings.Repeat("a", n-2) + `"`)
+		k := keyOf(name)
+		for i := range n {
+			changed := bytes.Clone(name)
+			changed[i] = 'b'
+			if keyOf(changed) == k {
+				t.Errorf("%s and %s have one key", name, changed)
+			}
+		}
+	}
+}
