@@ -1,6 +1,9 @@
 package estate
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Service is one row of the per-service CMK table: how to tell a customer-managed
 // key from a platform-managed one on a resource type, where the key reference
@@ -401,7 +404,7 @@ func readDisk(r *Resource, _ Lookup) Encryption {
 		typ = "EncryptionAtRestWithCustomerKey"
 	}
 	typ = or(typ, "EncryptionAtRestWithPlatformKey")
-	e := Encryption{State: stateIf(strings.Contains(Lower(typ), "customerkey")), Evidence: ev("encryption.type", typ)}
+	e := Encryption{State: stateIf(containsLower(typ, "customerkey")), Evidence: ev("encryption.type", typ)}
 	if des != "" {
 		e.Evidence["diskEncryptionSetId"] = des
 	}
@@ -409,6 +412,22 @@ func readDisk(r *Resource, _ Lookup) Encryption {
 		e.Refs = []RefSpec{{Field: "properties.encryption.diskEncryptionSetId", Through: des}}
 	}
 	return e
+}
+
+// containsLower reports whether Lower(s) contains sub, a lower-case ASCII
+// string, without lower-casing s when it is ASCII: every disk asks.
+func containsLower(s, sub string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Contains(Lower(s), sub)
+		}
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func readMessaging(r *Resource, _ Lookup) Encryption {
