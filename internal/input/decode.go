@@ -156,12 +156,13 @@ type reader struct {
 	// share one copy of each; strs interns short string values.
 	names *nameCache
 	strs  *stringCache
-	// order holds the names of the members of the items read last, and
-	// props those of the properties of resources of each type, by index
-	// (see memberAt).
-	order []knownName
-	props map[string]*[]knownName
-	spare knownName // memberAt's entry for a name at an index not remembered
+	// order holds the names of the members of the items read last, tagOrder
+	// the keys of their tags, and props the names of the properties of
+	// resources of each type, by index (see memberAt).
+	order    []knownName
+	tagOrder []knownName
+	props    map[string]*[]knownName
+	spare    knownName // memberAt's entry for a name at an index not remembered
 	// bits holds the names nameBit gave a bit to.
 	bits map[string]uint64
 	// last is the id parsed last: an item's id is looked at while it is
@@ -183,7 +184,7 @@ type memberName struct {
 	checked bool   // checkedMembers
 	id      bool   // "id" or "resourceid"
 	slot    slot   // where an item keeps it (see known.go)
-	bit     uint64 // the name's bit in item.names, or 0 (see seen)
+	bit     uint64 // the name's bit in item.names, or 0 (see seen); set by memberAt
 }
 
 // nameCache holds the member names met, as written (raw JSON, quotes and
@@ -196,9 +197,10 @@ type nameCache struct {
 
 // knownName is a member name as the name cache holds it.
 type knownName struct {
-	key nameKey
-	raw string // the name, when key does not hold all of it
-	m   memberName
+	key  nameKey
+	raw  string // the name, when key does not hold all of it
+	text string // the name unquoted, in the case it is written in
+	m    memberName
 	// listed is set in the order of the properties of a type (see
 	// propertyOrder) when estate.PropertyMembers lists the name.
 	listed bool
@@ -224,7 +226,10 @@ func (rd *reader) member(raw []byte) memberName { return rd.known(keyOf(raw), ra
 // It returns the name's entry, which the caller may note more in when fresh
 // is set (the name was not the one met at i before). The entry is the
 // caller's until the next call.
-func (rd *reader) memberAt(order *[]knownName, i int, raw []byte) (e *knownName, fresh bool) {
+//
+// Names met through memberAt get their bit (see nameBit), unless bits is
+// false (tag keys): names met only deeper down or as data need none.
+func (rd *reader) memberAt(order *[]knownName, i int, raw []byte, bits bool) (e *knownName, fresh bool) {
 	k := keyOf(raw)
 	o := *order
 	if i < len(o) && o[i].is(k, raw) {
@@ -234,13 +239,18 @@ func (rd *reader) memberAt(order *[]knownName, i int, raw []byte) (e *knownName,
 	switch {
 	case i < len(o):
 		o[i] = *e
-		return &o[i], true
+		e = &o[i]
 	case i == len(o) && i < maxOrder:
 		*order = append(o, *e)
-		return &(*order)[i], true
+		e = &(*order)[i]
+	default:
+		rd.spare = *e
+		e = &rd.spare
 	}
-	rd.spare = *e
-	return &rd.spare, true
+	if bits {
+		e.m.bit = rd.nameBit(e.m.lower)
+	}
+	return e, true
 }
 
 // maxOrder bounds how many members of an object memberAt remembers.
@@ -272,13 +282,14 @@ func (rd *reader) known(k nameKey, raw []byte) *knownName {
 	}
 	e := &rd.names.slots[k.slot()]
 	if !e.is(k, raw) {
-		lower := estate.Lower(rd.unquote(raw))
-		e.key, e.raw = k, ""
+		text := rd.unquote(raw)
+		lower := estate.Lower(text)
+		e.key, e.raw, e.text = k, "", text
 		if k.n > maxKeyed {
 			e.raw = string(raw)
 		}
 		e.m = memberName{lower: lower, unread: unreadMembers[lower], display: displayMembers[lower],
-			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower), bit: rd.nameBit(lower)}
+			checked: checkedMembers[lower], id: lower == "id" || lower == "resourceid", slot: slotOf(lower)}
 	}
 	return e
 }
@@ -443,7 +454,7 @@ func (rd *reader) decodeMembers(members map[string]bool, order *[]knownName) (es
 		if err != nil {
 			return nil, err
 		}
-		e, fresh := rd.memberAt(order, i, raw)
+		e, fresh := rd.memberAt(order, i, raw, true)
 		name := e.m.lower
 		if fresh {
 			e.listed = members[name]
@@ -719,7 +730,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 		if err != nil {
 			return nil, rd.wrap(err)
 		}
-		e, _ := rd.memberAt(&rd.order, len(it.at), raw)
+		e, _ := rd.memberAt(&rd.order, len(it.at), raw, true)
 		m := e.m
 		name := m.lower
 		kind = rd.dec.PeekKind()

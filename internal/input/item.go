@@ -322,7 +322,7 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 		case len(it.tags) == 0:
 			return estate.Tags{}
 		}
-		return slices.Clone(it.tags) // the item's, reused once it is released
+		return estate.SortTags(slices.Clone(it.tags)) // the item's, reused once it is released
 	case estate.Object:
 		var out estate.Tags
 		if keep {

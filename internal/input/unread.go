@@ -80,8 +80,8 @@ type skim struct {
 
 // readTags decodes the next value, a "tags" object, as decodeValue does one
 // whose keys keep their case, straight into what a resource keeps: the values
-// that are strings, numbers, booleans or null as text, sorted by key, in
-// it.tags (copied by tags only for a resource that keeps them: most do not).
+// that are strings, numbers, booleans or null as text, in it.tags (copied and
+// sorted by tags only for a resource that keeps them: most do not).
 // The JSON types of the others, which are warned about, go to it.badTags.
 func (rd *reader) readTags(it *item) error {
 	if rd.dec.StackDepth() >= maxDepth {
@@ -94,12 +94,13 @@ func (rd *reader) readTags(it *item) error {
 	it.tags = it.tags[:0]
 	clear(rd.tagAt)
 	clear(it.badTags)
-	for rd.dec.PeekKind() != '}' {
+	for n := 0; rd.dec.PeekKind() != '}'; n++ {
 		raw, err := rd.dec.ReadValue()
 		if err != nil {
 			return err
 		}
-		name := rd.unquote(raw)
+		e, _ := rd.memberAt(&rd.tagOrder, n, raw, false)
+		name := e.text
 		i := rd.findTag(it.tags, name)
 		if _, bad := it.badTags[name]; (i >= 0 || bad) && !rd.quiet {
 			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
@@ -147,7 +148,6 @@ func (rd *reader) readTags(it *item) error {
 		}
 	}
 	_, err := rd.dec.ReadToken()
-	it.tags = estate.SortTags(it.tags)
 	return err
 }
 
