@@ -362,11 +362,13 @@ func (b *Builder) Warn(src Source, format string, args ...any) {
 
 // Build links everything added so far into an Estate. It lets go of the
 // properties of the resources it reads (see prepare), keeping what rules read
-// of them in the Estate's types, so a Builder builds once.
+// of them in the Estate's types, and hands the Builder's lists and indexes to
+// the Estate rather than copy them, so a Builder builds once and takes no
+// more resources after.
 func (b *Builder) Build() *Estate {
 	e := &Estate{
 		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
-		all: slices.Clone(b.resources), byID: b.byID.clone(), vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
+		all: b.resources, byID: b.byID, vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
 		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
 		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: b.principals,
 	}

@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
-	"maps"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -107,18 +105,6 @@ func (x *idIndex) addMore(h uint64, i int) {
 		x.more = map[uint64][]int{}
 	}
 	x.more[h] = append(x.more[h], i)
-}
-
-// clone returns an index that add may change without changing x.
-func (x *idIndex) clone() idIndex {
-	c := idIndex{seed: x.seed, first: maps.Clone(x.first)}
-	if x.more != nil {
-		c.more = make(map[uint64][]int, len(x.more))
-		for h, is := range x.more {
-			c.more[h] = slices.Clone(is)
-		}
-	}
-	return c
 }
 
 // hash hashes Lower(id). An id that fits a buffer on the stack (almost
