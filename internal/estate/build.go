@@ -38,14 +38,27 @@ var graphTypes = map[string]bool{
 
 // Relevant reports whether resources of a lower-case type are read by any rule.
 // Sources may skip decoding the properties of other resources.
-func Relevant(typ string) bool { return relevantTypes[typ] }
+func Relevant(typ string) bool {
+	_, ok := typeRows[typ]
+	return ok
+}
 
-// relevantTypes are the types Relevant accepts, in one map: it is asked about
-// every resource read, most often about a type it does not hold.
-var relevantTypes = func() map[string]bool {
-	m := maps.Clone(graphTypes)
-	for t := range serviceByType {
-		m[t] = true
+// typeRow is what Add needs to know of a type Relevant accepts.
+type typeRow struct {
+	graph   bool     // in graphTypes
+	service *Service // ServiceFor the type
+}
+
+// typeRows are the types Relevant accepts, in one map: it is asked about
+// every resource read, most often about a type it does not hold, and Add
+// asks it once for all it needs.
+var typeRows = func() map[string]typeRow {
+	m := make(map[string]typeRow, len(graphTypes)+len(serviceByType))
+	for t := range graphTypes {
+		m[t] = typeRow{graph: true}
+	}
+	for t, s := range serviceByType {
+		m[t] = typeRow{graph: graphTypes[t], service: s}
 	}
 	return m
 }()
@@ -81,7 +94,8 @@ func (b *Builder) Add(r *Resource) {
 	b.stats.Resources++
 	r.Type = Lower(r.Type)
 	notePrincipals(b.principals, r)
-	if !Relevant(r.Type) {
+	row, ok := typeRows[r.Type]
+	if !ok {
 		b.stats.Skipped++
 		return
 	}
@@ -91,11 +105,11 @@ func (b *Builder) Add(r *Resource) {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
 		b.resources[i] = r
-		b.prepared[i] = b.prepare(r)
+		b.prepared[i] = b.prepare(r, row)
 		return
 	}
 	b.resources = append(b.resources, r)
-	b.prepared = append(b.prepared, b.prepare(r))
+	b.prepared = append(b.prepared, b.prepare(r, row))
 }
 
 // prepared is what Add reads off a resource straight away, so that the
@@ -110,15 +124,16 @@ type prepared struct {
 	alert *AlertRule         // an alert rule's
 }
 
-// prepare reads what it can of r and then releases r.Props. A workload whose
-// service row looks at another resource (a SQL server's encryptionProtector
-// child, which may come later in the input) keeps its properties for Build.
-// Disk encryption sets keep theirs: impact reads them again. Keys keep theirs
-// until Build, which warns about what it cannot read of them in the order of
-// the estate's lists. Reading a large estate uses the most memory just before
-// Build, so what can be read here is read here.
-func (b *Builder) prepare(r *Resource) prepared {
-	if graphTypes[r.Type] {
+// prepare reads what it can of r, whose type's row is row, and then
+// releases r.Props. A workload whose service row looks at another resource
+// (a SQL server's encryptionProtector child, which may come later in the
+// input) keeps its properties for Build. Disk encryption sets keep theirs:
+// impact reads them again. Keys keep theirs until Build, which warns about
+// what it cannot read of them in the order of the estate's lists. Reading a
+// large estate uses the most memory just before Build, so what can be read
+// here is read here.
+func (b *Builder) prepare(r *Resource, row typeRow) prepared {
+	if row.graph {
 		switch r.Type {
 		case "microsoft.authorization/roleassignments":
 			ra := b.newRoleAssignment(r)
@@ -137,7 +152,7 @@ func (b *Builder) prepare(r *Resource) prepared {
 		}
 		return prepared{}
 	}
-	s := ServiceFor(r.Type)
+	s := row.service
 	if s == nil || s.KeyHolder {
 		return prepared{}
 	}
