@@ -94,17 +94,17 @@ func NewPlan(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule,
 	return pl
 }
 
-// CountOnlyWhen returns a plan that runs as pl does but for the blocks it
-// judges count-only: their Results have every field but Message and
-// Evidence, which are left empty, as a pass that only counts needs them, at
-// a fraction of the cost. The Evaluation (Summary, InScope, Notes) is the
-// same either way. countOnly is called once before each block is judged, on
-// the goroutine that judges it and then calls process, so several goroutines
-// may call it at once; a block is count-only when it returns true. A scan
-// that sets a flag once its first pass has kept enough (countOnly reads it,
-// and never turns false again) can tell in process, by reading the flag
-// again, that a block may be count-only. The plans share their Envs, so they
-// too run one evaluation at a time.
+// CountOnlyWhen returns a plan that runs as pl does, except that a block is
+// judged count-only when countOnly returns true: its Results have every
+// field but Message and Evidence, which are left empty, and cost a fraction
+// to make. The Evaluation (Summary, InScope, Notes) is the same either way,
+// and a full run after count-only ones makes full results. countOnly is
+// called before each block, on the goroutine that then judges it and hands
+// it to process, so several goroutines may call it at once. A flag that
+// stays set once set (a scan's "the first pass keeps no more blocks") also
+// tells process about its block: read again there, it is set whenever the
+// block was count-only. The plans share their Envs, so together they run one
+// evaluation at a time.
 func (pl *Plan) CountOnlyWhen(countOnly func() bool) *Plan {
 	c := *pl
 	c.countOnly = countOnly
