@@ -291,14 +291,15 @@ func (b *Builder) share(s string) string {
 // Kinds of strings Builder.read reads.
 const (
 	readScope = iota
-	readPrincipal
 	readRole
 	readKinds
 )
 
 // read returns share(read(raw)) for a string of a kind as a resource writes
-// it, remembering it for raw: role assignments mostly repeat their strings as
-// written, so most are lower-cased once, not once a resource.
+// it, remembering it for raw: role assignments mostly repeat their scopes and
+// roles as written, so most are read once, not once a resource. (Their
+// principals mostly differ, and are lower-case GUIDs that Lower returns as
+// they are.)
 func (b *Builder) read(kind int, raw string, read func(string) string) string {
 	if t, ok := b.reads[kind][raw]; ok {
 		return t
@@ -317,7 +318,7 @@ func (b *Builder) read(kind int, raw string, read func(string) string) string {
 func (b *Builder) newRoleAssignment(r *Resource) *RoleAssignment {
 	p := r.Props
 	ra := &RoleAssignment{Resource: r, Scope: b.read(readScope, p.Str("scope"), scopeOf),
-		PrincipalID: b.read(readPrincipal, p.Str("principalid"), Lower), PrincipalType: p.Str("principaltype"),
+		PrincipalID: b.share(Lower(p.Str("principalid"))), PrincipalType: p.Str("principaltype"),
 		RoleID: b.read(readRole, p.Str("roledefinitionid"), roleGUID)}
 	if ra.Scope == "" {
 		if id, ok := ParseID(r.ID); ok {
