@@ -11,8 +11,10 @@ import (
 // What readObject passes over. Most of a large estate is resources of types
 // no rule reads: their properties are skipped whole (see estate.Relevant),
 // their display members kept as written, and their tags only checked. Some
-// members no one reads at all. Nothing passed over can hold anything to warn
-// about, so the warnings stay those of decoding everything.
+// members no one reads at all, or only the JSON type of (checkedMembers):
+// those are walked for what decoding them would warn about, and not kept.
+// Nothing passed over can hold anything to warn about, so the warnings stay
+// those of decoding everything.
 
 // skipUnread lets tests decode the string members that no one reads
 // (unreadMembers, and displayMembers of resources the estate drops), to check
