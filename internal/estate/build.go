@@ -69,6 +69,7 @@ type Builder struct {
 	resources  []*Resource
 	prepared   []prepared                   // prepared[i] is what Add read off resources[i]
 	evidence   equalSet[map[string]string]  // see shareEvidence
+	probe      childProbe                   // the Lookup of prepare's reads
 	strs       map[string]string            // see share
 	reads      [readKinds]map[string]string // see read
 	appRefs    map[string]Object            // see appProps
@@ -156,9 +157,9 @@ func (b *Builder) prepare(r *Resource, row typeRow) prepared {
 	if s == nil || s.KeyHolder {
 		return prepared{}
 	}
-	var probe childProbe
-	enc := s.Read(r, &probe)
-	if probe.asked {
+	b.probe = childProbe{b: b}
+	enc := s.Read(r, &b.probe)
+	if b.probe.asked {
 		return prepared{}
 	}
 	enc.Evidence = b.shareEvidence(enc.Evidence)
@@ -197,8 +198,12 @@ func (b *Builder) appProps(p Object) Object {
 var released = Object{}
 
 // childProbe is the Lookup of a read at Add time, when other resources may
-// not have been added yet: it finds nothing and remembers being asked.
-type childProbe struct{ asked bool }
+// not have been added yet: it finds nothing and remembers being asked. It
+// hands out the Builder's evidence (see ev).
+type childProbe struct {
+	b     *Builder
+	asked bool
+}
 
 func (p *childProbe) Child(*Resource, string) *Resource {
 	p.asked = true
@@ -342,6 +347,42 @@ func (b *Builder) shareEvidence(m map[string]string) map[string]string {
 		return m
 	}
 	return b.evidence.share(m, maxEvidence, hashEvidence, maps.Equal[map[string]string])
+}
+
+// evidenceOf returns shareEvidence(makeEvidence(kv)) without making the map
+// when it has handed out an equal one.
+func (b *Builder) evidenceOf(kv []string) map[string]string {
+	s := &b.evidence
+	if s.used && evidenceIs(s.last, kv) {
+		return s.last
+	}
+	if s.seen != nil {
+		var sum uint64
+		for i := 0; i+1 < len(kv); i += 2 {
+			sum += mixHash(s.seed, kv[i], kv[i+1])
+		}
+		for _, m := range s.seen[sum] {
+			if evidenceIs(m, kv) {
+				s.last = m
+				return m
+			}
+		}
+	}
+	return b.shareEvidence(makeEvidence(kv))
+}
+
+// evidenceIs reports whether m holds the name, value pairs kv and nothing
+// else. Names in kv are distinct.
+func evidenceIs(m map[string]string, kv []string) bool {
+	if len(m) != len(kv)/2 {
+		return false
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if v, ok := m[kv[i]]; !ok || v != kv[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // hashEvidence hashes evidence in any order of its members: the sum of the

@@ -514,3 +514,41 @@ func TestReleasedPropertiesKeepWhatRulesRead(t *testing.T) {
 		t.Errorf("app properties: %v, %v, %v", a1, a2, a3)
 	}
 }
+
+// TestEvidenceOf: evidence read as name, value pairs while resources are
+// added is one map for equal pairs in any order, whether it was handed out
+// last or before, and the same map shareEvidence gives.
+func TestEvidenceOf(t *testing.T) {
+	b := NewBuilder()
+	same := func(x, y map[string]string) bool {
+		return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	}
+	ab := b.evidenceOf([]string{"a", "1", "b", "2"})
+	if !reflect.DeepEqual(ab, map[string]string{"a": "1", "b": "2"}) {
+		t.Fatalf("evidenceOf made %v", ab)
+	}
+	if ba := b.evidenceOf([]string{"b", "2", "a", "1"}); !same(ab, ba) {
+		t.Error("the same pairs in another order are another map")
+	}
+	a := b.evidenceOf([]string{"a", "1"})
+	tests := []struct {
+		kv   []string
+		want map[string]string
+	}{
+		{[]string{"a", "1", "b", "2"}, ab},
+		{[]string{"a", "1"}, a},
+		{[]string{"a", "1", "b", "3"}, nil},
+	}
+	for _, tt := range tests {
+		got := b.evidenceOf(tt.kv)
+		switch {
+		case tt.want != nil && !same(got, tt.want):
+			t.Errorf("evidenceOf(%q) is not the map handed out before", tt.kv)
+		case tt.want == nil && (same(got, ab) || same(got, a) || !reflect.DeepEqual(got, makeEvidence(tt.kv))):
+			t.Errorf("evidenceOf(%q) = %v", tt.kv, got)
+		}
+	}
+	if m := b.shareEvidence(map[string]string{"a": "1"}); !same(m, a) {
+		t.Error("shareEvidence does not give the map evidenceOf handed out")
+	}
+}

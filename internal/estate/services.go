@@ -67,10 +67,10 @@ var serviceByType = func() map[string]*Service {
 var services = []*Service{
 	{Type: "microsoft.storage/storageaccounts", Name: "Storage account",
 		Enable: "az storage account update --encryption-key-source Microsoft.Keyvault --encryption-key-vault <vault-uri> --encryption-key-name <key> --key-vault-user-identity-id <identity-id>",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			src := or(p.Str("encryption.keysource"), "Microsoft.Storage")
-			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.Keyvault")), Evidence: ev("keySource", src)}
+			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.Keyvault")), Evidence: ev(l, "keySource", src)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryption.keyvaultproperties",
 					VaultURI: p.Str("encryption.keyvaultproperties.keyvaulturi"), KeyName: p.Str("encryption.keyvaultproperties.keyname"),
@@ -82,21 +82,21 @@ var services = []*Service{
 	{Type: "microsoft.sql/servers", Name: "SQL server",
 		Enable: "az sql server tde-key set --server-key-type AzureKeyVault --kid <key-uri> (after granting the server identity get, wrapKey, unwrapKey)",
 		Read: func(r *Resource, l Lookup) Encryption {
-			return sqlProtector(r, l.Child(r, "microsoft.sql/servers/encryptionprotector"))
+			return sqlProtector(r, l.Child(r, "microsoft.sql/servers/encryptionprotector"), l)
 		}},
 	{Type: "microsoft.sql/managedinstances", Name: "SQL managed instance",
 		Enable: "az sql mi tde-key set --server-key-type AzureKeyVault --kid <key-uri>",
 		Read: func(r *Resource, l Lookup) Encryption {
-			return sqlProtector(r, l.Child(r, "microsoft.sql/managedinstances/encryptionprotector"))
+			return sqlProtector(r, l.Child(r, "microsoft.sql/managedinstances/encryptionprotector"), l)
 		}},
 	{Type: "microsoft.documentdb/databaseaccounts", Name: "Cosmos DB account",
 		Enable: "set properties.keyVaultKeyUri (az cosmosdb update --key-uri <versionless-key-uri>) and properties.defaultIdentity",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			uri := r.Props.Str("keyvaultkeyuri")
 			if strings.TrimSpace(uri) == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("keyVaultKeyUri", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "keyVaultKeyUri", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("keyVaultKeyUri", uri),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "keyVaultKeyUri", uri),
 				Refs: []RefSpec{{Field: "properties.keyVaultKeyUri", URI: uri, Identity: cosmosIdentity(r)}}}
 		}},
 	{Type: "microsoft.compute/disks", Name: "Managed disk", Read: readDisk,
@@ -104,9 +104,9 @@ var services = []*Service{
 	{Type: "microsoft.compute/snapshots", Name: "Disk snapshot", Read: readDisk,
 		Enable: "create the snapshot with --encryption-type EncryptionAtRestWithCustomerKey --disk-encryption-set <des-id>"},
 	{Type: "microsoft.compute/diskencryptionsets", Name: "Disk encryption set", KeyHolder: true,
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			url := r.Props.Str("activekey.keyurl")
-			e := Encryption{State: CMKCustomer, Evidence: ev("encryptionType", or(r.Props.Str("encryptiontype"), "EncryptionAtRestWithCustomerKey"))}
+			e := Encryption{State: CMKCustomer, Evidence: ev(l, "encryptionType", or(r.Props.Str("encryptiontype"), "EncryptionAtRestWithCustomerKey"))}
 			if url != "" {
 				e.Refs = []RefSpec{{Field: "properties.activeKey.keyUrl", URI: url, Identity: resourceIdentity(r)}}
 			}
@@ -114,11 +114,11 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.containerservice/managedclusters", Name: "AKS cluster",
 		Enable: "create the cluster with --node-osdisk-diskencryptionset-id <des-id>; enable KMS etcd encryption with az aks update --enable-azure-keyvault-kms --azure-keyvault-kms-key-id <key-uri>",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			des := p.Str("diskencryptionsetid")
 			kms, _ := p.Bool("securityprofile.azurekeyvaultkms.enabled")
-			e := Encryption{State: stateIf(des != "" || kms), Evidence: ev("diskEncryptionSetID", or(des, "absent"), "azureKeyVaultKms.enabled", boolStr(kms))}
+			e := Encryption{State: stateIf(des != "" || kms), Evidence: ev(l, "diskEncryptionSetID", or(des, "absent"), "azureKeyVaultKms.enabled", boolStr(kms))}
 			if des != "" {
 				e.Refs = append(e.Refs, RefSpec{Field: "properties.diskEncryptionSetID", Through: des})
 			}
@@ -130,10 +130,10 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.containerregistry/registries", Name: "Container registry",
 		Enable: "CMK can only be set when the registry is created: az acr create --sku Premium --key-encryption-key <key-uri> --identity <identity-id>",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			status := or(p.Str("encryption.status"), "disabled")
-			e := Encryption{State: stateIf(strings.EqualFold(status, "enabled")), Evidence: ev("encryption.status", status)}
+			e := Encryption{State: stateIf(strings.EqualFold(status, "enabled")), Evidence: ev(l, "encryption.status", status)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryption.keyVaultProperties.keyIdentifier",
 					URI:      p.Str("encryption.keyvaultproperties.keyidentifier"),
@@ -143,10 +143,10 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.cognitiveservices/accounts", Name: "Cognitive Services / Azure OpenAI account",
 		Enable: "az cognitiveservices account update --encryption '{\"keySource\":\"Microsoft.KeyVault\",\"keyVaultProperties\":{…}}'",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			src := or(p.Str("encryption.keysource"), "Microsoft.CognitiveServices")
-			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.KeyVault")), Evidence: ev("keySource", src)}
+			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.KeyVault")), Evidence: ev(l, "keySource", src)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryption.keyVaultProperties",
 					VaultURI: p.Str("encryption.keyvaultproperties.keyvaulturi"), KeyName: p.Str("encryption.keyvaultproperties.keyname"),
@@ -165,11 +165,11 @@ var services = []*Service{
 		Enable: "az mysql flexible-server update --key <key-uri> --identity <identity-id>"},
 	{Type: "microsoft.synapse/workspaces", Name: "Synapse workspace",
 		Enable: "CMK can only be set at creation: properties.encryption.cmk.key {name, keyVaultUrl} with kekIdentity",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			name := p.Str("encryption.cmk.key.name")
 			if name == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("encryption.cmk", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "encryption.cmk", "absent")}
 			}
 			id := IdentityRef{Kind: IdentitySystem, Holder: r.ID}
 			if uai := p.Str("encryption.cmk.kekidentity.userassignedidentity"); uai != "" {
@@ -183,16 +183,16 @@ var services = []*Service{
 			} else {
 				ref.VaultURI, ref.KeyName = u, name
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("encryption.cmk.key.name", name), Refs: []RefSpec{ref}}
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "encryption.cmk.key.name", name), Refs: []RefSpec{ref}}
 		}},
 	{Type: "microsoft.databricks/workspaces", Name: "Databricks workspace", Read: readDatabricks,
 		Enable: "Premium SKU; set properties.encryption.entities.{managedServices,managedDisk}.keySource=Microsoft.Keyvault and parameters.encryption for DBFS"},
 	{Type: "microsoft.machinelearningservices/workspaces", Name: "Machine Learning workspace",
 		Enable: "CMK can only be set at creation: az ml workspace create --customer-managed-key <key-uri> (properties.encryption.status Enabled)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			status := or(p.Str("encryption.status"), "Disabled")
-			e := Encryption{State: stateIf(strings.EqualFold(status, "Enabled")), Evidence: ev("encryption.status", status)}
+			e := Encryption{State: stateIf(strings.EqualFold(status, "Enabled")), Evidence: ev(l, "encryption.status", status)}
 			if e.State == CMKCustomer {
 				id := userOrSystem(r, p.Str("encryption.identity.userassignedidentity"))
 				if id.Kind == IdentitySystem && p.Str("encryption.keyvaultproperties.identityclientid") != "" {
@@ -205,49 +205,49 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.datafactory/factories", Name: "Data Factory",
 		Enable: "set properties.encryption {vaultBaseUrl, keyName, identity} (at creation, or on an empty factory)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			base := p.Str("encryption.vaultbaseurl")
 			if base == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("encryption.vaultBaseUrl", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "encryption.vaultBaseUrl", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("encryption.vaultBaseUrl", base),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "encryption.vaultBaseUrl", base),
 				Refs: []RefSpec{{Field: "properties.encryption", VaultURI: base, KeyName: p.Str("encryption.keyname"),
 					Version: p.Str("encryption.keyversion"), Identity: userOrSystem(r, p.Str("encryption.identity.userassignedidentity"))}}}
 		}},
 	{Type: "microsoft.operationalinsights/clusters", Name: "Log Analytics dedicated cluster",
 		Enable: "az monitor log-analytics cluster update --key-vault-uri <vault-uri> --key-name <key> (omit --key-version to follow rotation)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			uri, name := p.Str("keyvaultproperties.keyvaulturi"), p.Str("keyvaultproperties.keyname")
 			if uri == "" || name == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("keyVaultProperties", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "keyVaultProperties", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("keyVaultProperties.keyName", name),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "keyVaultProperties.keyName", name),
 				Refs: []RefSpec{{Field: "properties.keyVaultProperties", VaultURI: uri, KeyName: name,
 					Version: p.Str("keyvaultproperties.keyversion"), Identity: resourceIdentity(r)}}}
 		}},
 	{Type: "microsoft.recoveryservices/vaults", Name: "Recovery Services vault",
 		Enable: "az backup vault encryption update --encryption-key-id <key-uri> --mi-user-assigned <identity-id> (only before items are protected)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			uri := p.Str("encryption.keyvaultproperties.keyuri")
 			if uri == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("encryption.keyVaultProperties.keyUri", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "encryption.keyVaultProperties.keyUri", "absent")}
 			}
 			id := IdentityRef{Kind: IdentitySystem, Holder: r.ID}
 			if sys, ok := p.Bool("encryption.kekidentity.usesystemassignedidentity"); ok && !sys {
 				id = userOrSystem(r, p.Str("encryption.kekidentity.userassignedidentity"))
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("encryption.keyVaultProperties.keyUri", uri),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "encryption.keyVaultProperties.keyUri", uri),
 				Refs: []RefSpec{{Field: "properties.encryption.keyVaultProperties.keyUri", URI: uri, Identity: id}}}
 		}},
 	{Type: "microsoft.dataprotection/backupvaults", Name: "Backup vault",
 		Enable: "set properties.securitySettings.encryptionSettings {state: Enabled, keyVaultProperties.keyUri, kekIdentity}",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			state := or(p.Str("securitysettings.encryptionsettings.state"), "Disabled")
-			e := Encryption{State: stateIf(strings.EqualFold(state, "Enabled")), Evidence: ev("encryptionSettings.state", state)}
+			e := Encryption{State: stateIf(strings.EqualFold(state, "Enabled")), Evidence: ev(l, "encryptionSettings.state", state)}
 			if e.State == CMKCustomer {
 				id := IdentityRef{Kind: IdentitySystem, Holder: r.ID}
 				if strings.EqualFold(p.Str("securitysettings.encryptionsettings.kekidentity.identitytype"), "UserAssigned") {
@@ -260,10 +260,10 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.batch/batchaccounts", Name: "Batch account",
 		Enable: "create the account with --encryption-key-source Microsoft.KeyVault --encryption-key-identifier <key-uri> (properties.keyVaultReference is the pool-allocation vault, not CMK)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			src := or(p.Str("encryption.keysource"), "Microsoft.Batch")
-			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.KeyVault")), Evidence: ev("keySource", src)}
+			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.KeyVault")), Evidence: ev(l, "keySource", src)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryption.keyVaultProperties.keyIdentifier",
 					URI: p.Str("encryption.keyvaultproperties.keyidentifier"), Identity: resourceIdentity(r)}}
@@ -272,25 +272,25 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.appconfiguration/configurationstores", Name: "App Configuration store",
 		Enable: "az appconfig update --encryption-key-name <key> --encryption-key-vault <vault-uri> --identity-client-id <client-id> (Standard tier)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			kid := p.Str("encryption.keyvaultproperties.keyidentifier")
 			if kid == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("encryption.keyVaultProperties.keyIdentifier", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "encryption.keyVaultProperties.keyIdentifier", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("encryption.keyVaultProperties.keyIdentifier", kid),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "encryption.keyVaultProperties.keyIdentifier", kid),
 				Refs: []RefSpec{{Field: "properties.encryption.keyVaultProperties.keyIdentifier", URI: kid,
 					Identity: clientOrSystem(r, p.Str("encryption.keyvaultproperties.identityclientid"))}}}
 		}},
 	{Type: "microsoft.search/searchservices", Name: "AI Search service",
 		Enable: "az search service update --set encryptionWithCmk.enforcement=Enabled, and give every index and synonym map an encryptionKey",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			// Keys are set per index in the data plane; the service only enforces
 			// and reports compliance, so no key reference can be followed.
 			p := r.Props
 			enf := or(p.Str("encryptionwithcmk.enforcement"), "Unspecified")
 			status := p.Str("encryptionwithcmk.encryptioncompliancestatus")
-			e := Encryption{Evidence: ev("encryptionWithCmk.enforcement", enf, "encryptionComplianceStatus", or(status, "absent"))}
+			e := Encryption{Evidence: ev(l, "encryptionWithCmk.enforcement", enf, "encryptionComplianceStatus", or(status, "absent"))}
 			switch {
 			case !strings.EqualFold(enf, "Enabled"):
 				e.State = CMKPlatform
@@ -303,13 +303,13 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.datalakestore/accounts", Name: "Data Lake Store (Gen1) account",
 		Enable: "create the account with encryptionConfig.type UserManaged and keyVaultMetaInfo (cannot be changed later)",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			if st := p.Str("encryptionstate"); strings.EqualFold(st, "Disabled") {
-				return Encryption{State: CMKPlatform, Evidence: ev("encryptionState", st)}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "encryptionState", st)}
 			}
 			typ := or(p.Str("encryptionconfig.type"), "ServiceManaged")
-			e := Encryption{State: stateIf(strings.EqualFold(typ, "UserManaged")), Evidence: ev("encryptionConfig.type", typ)}
+			e := Encryption{State: stateIf(strings.EqualFold(typ, "UserManaged")), Evidence: ev(l, "encryptionConfig.type", typ)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryptionConfig.keyVaultMetaInfo",
 					VaultID:  p.Str("encryptionconfig.keyvaultmetainfo.keyvaultresourceid"),
@@ -321,22 +321,22 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.kusto/clusters", Name: "Data Explorer cluster",
 		Enable: "az kusto cluster update --key-vault-properties key-name=<key> key-vault-uri=<vault-uri> user-identity=<identity-id>",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			name := p.Str("keyvaultproperties.keyname")
 			if name == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("keyVaultProperties", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "keyVaultProperties", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("keyVaultProperties.keyName", name),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "keyVaultProperties.keyName", name),
 				Refs: []RefSpec{{Field: "properties.keyVaultProperties", VaultURI: p.Str("keyvaultproperties.keyvaulturi"), KeyName: name,
 					Version: p.Str("keyvaultproperties.keyversion"), Identity: userOrSystem(r, p.Str("keyvaultproperties.useridentity"))}}}
 		}},
 	{Type: "microsoft.automation/automationaccounts", Name: "Automation account",
 		Enable: "set properties.encryption {keySource: Microsoft.Keyvault, keyVaultProperties, identity}",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			src := or(p.Str("encryption.keysource"), "Microsoft.Automation")
-			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.Keyvault")), Evidence: ev("keySource", src)}
+			e := Encryption{State: stateIf(strings.EqualFold(src, "Microsoft.Keyvault")), Evidence: ev(l, "keySource", src)}
 			if e.State == CMKCustomer {
 				e.Refs = []RefSpec{{Field: "properties.encryption.keyVaultProperties",
 					VaultURI: p.Str("encryption.keyvaultproperties.keyvaulturi"), KeyName: p.Str("encryption.keyvaultproperties.keyname"),
@@ -347,31 +347,31 @@ var services = []*Service{
 		}},
 	{Type: "microsoft.cache/redisenterprise", Name: "Redis Enterprise cache",
 		Enable: "set properties.encryption.customerManagedKeyEncryption {keyEncryptionKeyUrl, keyEncryptionKeyIdentity}",
-		Read: func(r *Resource, _ Lookup) Encryption {
+		Read: func(r *Resource, l Lookup) Encryption {
 			p := r.Props
 			url := p.Str("encryption.customermanagedkeyencryption.keyencryptionkeyurl")
 			if url == "" {
-				return Encryption{State: CMKPlatform, Evidence: ev("customerManagedKeyEncryption", "absent")}
+				return Encryption{State: CMKPlatform, Evidence: ev(l, "customerManagedKeyEncryption", "absent")}
 			}
-			return Encryption{State: CMKCustomer, Evidence: ev("keyEncryptionKeyUrl", url),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "keyEncryptionKeyUrl", url),
 				Refs: []RefSpec{{Field: "properties.encryption.customerManagedKeyEncryption.keyEncryptionKeyUrl", URI: url,
 					Identity: userOrSystem(r, p.Str("encryption.customermanagedkeyencryption.keyencryptionkeyidentity.userassignedidentityresourceid"))}}}
 		}},
 }
 
-func sqlProtector(server, protector *Resource) Encryption {
+func sqlProtector(server, protector *Resource, l Lookup) Encryption {
 	p := server.Props
 	id := userOrSystem(server, p.Str("primaryuserassignedidentityid"))
 	if protector == nil {
 		if kid := p.Str("keyid"); kid != "" {
-			return Encryption{State: CMKCustomer, Evidence: ev("keyId", kid),
+			return Encryption{State: CMKCustomer, Evidence: ev(l, "keyId", kid),
 				Refs: []RefSpec{{Field: "properties.keyId", URI: kid, Identity: id}}}
 		}
-		return Encryption{State: CMKUnknown, Evidence: ev("encryptionProtector", "not in the snapshot")}
+		return Encryption{State: CMKUnknown, Evidence: ev(l, "encryptionProtector", "not in the snapshot")}
 	}
 	pp := protector.Props
 	kind := or(pp.Str("serverkeytype"), "ServiceManaged")
-	e := Encryption{State: stateIf(strings.EqualFold(kind, "AzureKeyVault")), Evidence: ev("encryptionProtector.serverKeyType", kind)}
+	e := Encryption{State: stateIf(strings.EqualFold(kind, "AzureKeyVault")), Evidence: ev(l, "encryptionProtector.serverKeyType", kind)}
 	if e.State != CMKCustomer {
 		return e
 	}
@@ -391,7 +391,7 @@ func sqlProtector(server, protector *Resource) Encryption {
 	return e
 }
 
-func readDisk(r *Resource, _ Lookup) Encryption {
+func readDisk(r *Resource, l Lookup) Encryption {
 	p := r.Props
 	des := p.Str("encryption.diskencryptionsetid")
 	if des == "" {
@@ -404,9 +404,11 @@ func readDisk(r *Resource, _ Lookup) Encryption {
 		typ = "EncryptionAtRestWithCustomerKey"
 	}
 	typ = or(typ, "EncryptionAtRestWithPlatformKey")
-	e := Encryption{State: stateIf(containsLower(typ, "customerkey")), Evidence: ev("encryption.type", typ)}
+	e := Encryption{State: stateIf(containsLower(typ, "customerkey"))}
 	if des != "" {
-		e.Evidence["diskEncryptionSetId"] = des
+		e.Evidence = ev(l, "encryption.type", typ, "diskEncryptionSetId", des)
+	} else {
+		e.Evidence = ev(l, "encryption.type", typ)
 	}
 	if e.State == CMKCustomer {
 		e.Refs = []RefSpec{{Field: "properties.encryption.diskEncryptionSetId", Through: des}}
@@ -430,13 +432,13 @@ func containsLower(s, sub string) bool {
 	return false
 }
 
-func readMessaging(r *Resource, _ Lookup) Encryption {
+func readMessaging(r *Resource, l Lookup) Encryption {
 	p := r.Props
 	src := p.Str("encryption.keysource")
 	if !strings.EqualFold(src, "Microsoft.KeyVault") {
-		return Encryption{State: CMKPlatform, Evidence: ev("encryption.keySource", or(src, "absent"))}
+		return Encryption{State: CMKPlatform, Evidence: ev(l, "encryption.keySource", or(src, "absent"))}
 	}
-	e := Encryption{State: CMKCustomer, Evidence: ev("encryption.keySource", src)}
+	e := Encryption{State: CMKCustomer, Evidence: ev(l, "encryption.keySource", src)}
 	for _, kv := range p.List("encryption.keyvaultproperties") {
 		o, _ := kv.(Object)
 		e.Refs = append(e.Refs, RefSpec{Field: "properties.encryption.keyVaultProperties",
@@ -446,11 +448,11 @@ func readMessaging(r *Resource, _ Lookup) Encryption {
 	return e
 }
 
-func readFlexibleServer(r *Resource, _ Lookup) Encryption {
+func readFlexibleServer(r *Resource, l Lookup) Encryption {
 	p := r.Props
 	typ := or(p.Str("dataencryption.type"), "SystemManaged")
 	primary := p.Str("dataencryption.primarykeyuri")
-	e := Encryption{State: stateIf(strings.EqualFold(typ, "AzureKeyVault") && primary != ""), Evidence: ev("dataEncryption.type", typ)}
+	e := Encryption{State: stateIf(strings.EqualFold(typ, "AzureKeyVault") && primary != ""), Evidence: ev(l, "dataEncryption.type", typ)}
 	if e.State != CMKCustomer {
 		return e
 	}
@@ -463,7 +465,7 @@ func readFlexibleServer(r *Resource, _ Lookup) Encryption {
 	return e
 }
 
-func readDatabricks(r *Resource, _ Lookup) Encryption {
+func readDatabricks(r *Resource, l Lookup) Encryption {
 	p := r.Props
 	e := Encryption{State: CMKPlatform, Evidence: map[string]string{}}
 	for _, ent := range []struct{ name, path, principal string }{
@@ -547,7 +549,19 @@ func stateIf(customer bool) CMKState {
 	return CMKPlatform
 }
 
-func ev(kv ...string) map[string]string {
+// ev returns evidence of name, value pairs. Read by a Builder as resources
+// are added (l is its probe), it is a map handed out before when one is
+// equal: workloads mostly say one of a few things, and a map made for each
+// would be let go at once.
+func ev(l Lookup, kv ...string) map[string]string {
+	if p, ok := l.(*childProbe); ok {
+		return p.b.evidenceOf(kv)
+	}
+	return makeEvidence(kv)
+}
+
+// makeEvidence returns a new map of name, value pairs.
+func makeEvidence(kv []string) map[string]string {
 	m := make(map[string]string, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
