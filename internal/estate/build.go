@@ -101,16 +101,20 @@ func (b *Builder) Add(r *Resource) {
 		return
 	}
 	r.Tags = b.shareTags(r.Tags)
-	if i := b.byID.insert(b.resources, r.ID, len(b.resources)); i >= 0 {
+	i := b.byID.insert(b.resources, r.ID, len(b.resources))
+	if i >= 0 {
 		if b.duplicates++; b.firstDup == "" {
 			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
 		}
-		b.resources[i] = r
-		b.prepared[i] = b.prepare(r, row)
+	}
+	p := b.prepare(r, row)
+	p.service = row.service
+	if i >= 0 {
+		b.resources[i], b.prepared[i] = r, p
 		return
 	}
 	b.resources = append(b.resources, r)
-	b.prepared = append(b.prepared, b.prepare(r, row))
+	b.prepared = append(b.prepared, p)
 }
 
 // prepared is what Add reads off a resource straight away, so that the
@@ -118,11 +122,12 @@ func (b *Builder) Add(r *Resource) {
 // properties of workloads and role assignments are most of the memory, and
 // nothing reads them once their encryption or assignment is known.
 type prepared struct {
-	enc   *Encryption        // a workload's, when reading it needs no other resource
-	ra    *RoleAssignment    // a role assignment's
-	vault *Vault             // a vault's or Managed HSM's, its keys and settings not yet linked
-	diag  *DiagnosticSetting // a diagnostic setting's, not yet linked to its vault
-	alert *AlertRule         // an alert rule's
+	service *Service           // ServiceFor the resource's type, so that Build need not look it up
+	enc     *Encryption        // a workload's, when reading it needs no other resource
+	ra      *RoleAssignment    // a role assignment's
+	vault   *Vault             // a vault's or Managed HSM's, its keys and settings not yet linked
+	diag    *DiagnosticSetting // a diagnostic setting's, not yet linked to its vault
+	alert   *AlertRule         // an alert rule's
 }
 
 // prepare reads what it can of r, whose type's row is row, and then
@@ -432,11 +437,12 @@ func (b *Builder) Build() *Estate {
 	if b.duplicates > 0 {
 		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
 	}
-	placeholders := e.addPlaceholders(b.resources)
-	var keys, subs, topics []*Resource
+	var keys, subs, topics, protectors, uais []*Resource
 	var diags []*DiagnosticSetting
 	for i, r := range b.resources {
 		switch r.Type {
+		case "microsoft.sql/servers/encryptionprotector", "microsoft.sql/managedinstances/encryptionprotector":
+			protectors = append(protectors, r)
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
 			v := b.prepared[i].vault
 			e.Vaults = append(e.Vaults, v)
@@ -445,6 +451,7 @@ func (b *Builder) Build() *Estate {
 		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
 			keys = append(keys, r)
 		case "microsoft.managedidentity/userassignedidentities":
+			uais = append(uais, r)
 			e.uaiByID[r.Key()] = r
 			if c := Lower(r.Props.Str("clientid")); c != "" {
 				e.uaiByClientID[c] = r
@@ -472,6 +479,7 @@ func (b *Builder) Build() *Estate {
 			e.Apps = append(e.Apps, r)
 		}
 	}
+	placeholders := e.addPlaceholders(protectors)
 	for _, r := range subs {
 		var chain []string
 		for _, a := range r.Props.List("managementgroupancestorschain") {
@@ -496,7 +504,13 @@ func (b *Builder) Build() *Estate {
 	// that their key references resolve; placeholders come first, as they did.
 	through := map[RefSpec][]*KeyRef{}
 	for i, r := range append(placeholders, b.resources...) {
-		s := ServiceFor(r.Type)
+		var p prepared
+		if i -= len(placeholders); i >= 0 {
+			p = b.prepared[i]
+		} else {
+			p.service = ServiceFor(r.Type)
+		}
+		s := p.service
 		if s == nil {
 			continue
 		}
@@ -505,8 +519,8 @@ func (b *Builder) Build() *Estate {
 			continue
 		}
 		var enc Encryption
-		if i -= len(placeholders); i >= 0 && b.prepared[i].enc != nil {
-			enc = *b.prepared[i].enc
+		if p.enc != nil {
+			enc = *p.enc
 		} else {
 			enc = s.Read(r, e)
 			enc.Evidence = b.shareEvidence(enc.Evidence)
@@ -518,10 +532,8 @@ func (b *Builder) Build() *Estate {
 	}
 	// The children workloads looked at (encryption protectors) are read, and
 	// so are the user-assigned identities their references name.
-	for _, r := range b.resources {
-		if strings.HasSuffix(r.Type, "/encryptionprotector") || r.Type == "microsoft.managedidentity/userassignedidentities" {
-			r.Props = released
-		}
+	for _, r := range append(protectors, uais...) {
+		r.Props = released
 	}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,
@@ -533,9 +545,9 @@ func (b *Builder) Build() *Estate {
 }
 
 // addPlaceholders creates the SQL servers and managed instances that are known
-// only from their encryptionProtector child, so that the finding lands on the
-// server as the contract requires. It returns them for Build to read as
-// workloads once the key graph is linked.
+// only from their encryptionProtector child (list holds the protectors), so
+// that the finding lands on the server as the contract requires. It returns
+// them for Build to read as workloads once the key graph is linked.
 func (e *Estate) addPlaceholders(list []*Resource) []*Resource {
 	var out []*Resource
 	for _, r := range list {
