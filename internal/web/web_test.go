@@ -85,7 +85,8 @@ func get(t *testing.T, h http.Handler, method, target string, header http.Header
 var paths = []string{"/", "/findings", "/findings?status=fail", "/resource?id=" + url.QueryEscape(historytest.ID(historytest.Sub, "stA")),
 	"/keys", "/key?id=" + url.QueryEscape("/subscriptions/"+historytest.Sub+"/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/kv1/keys/k1"),
 	"/calendar", "/scans", "/compare", "/api/v1/scans", "/api/v1/scans/1", "/api/v1/results", "/api/v1/kpi", "/api/v1/keys",
-	"/api/v1/resources", "/api/v1/calendar", "/api/v1/compare", "/metrics", "/static/style.css", "/static/app.js"}
+	"/api/v1/resources", "/api/v1/calendar", "/api/v1/compare", "/metrics", "/static/style.css", "/static/app.js",
+	"/static/favicon.svg"} // declared by every page, so browsers do not ask for a missing /favicon.ico
 
 func TestEveryPathAnswersWithSecurityHeaders(t *testing.T) {
 	srv, _ := newTestServer(t, "")
