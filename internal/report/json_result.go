@@ -165,13 +165,8 @@ func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 	s := &c.slots[(p*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
 	if s.m == nil || mapAddress(s.m) != p {
 		// A map new to the slot: remember it, and encode it. The
-		// slot's buffers stay for the next map kept here, unless the
-		// cache runs short.
+		// slot's buffers stay for the next map kept here.
 		s.m, s.encoded, s.message, s.messageEnc = m, false, "", s.messageEnc[:0]
-		if c.bytes > evidenceBytes/2 {
-			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
-			s.evidence, s.messageEnc = nil, nil
-		}
 		e.uncachedMessageEvidence(msg, m)
 		return
 	}
@@ -203,14 +198,19 @@ func (e *jsonEncoder) uncachedMessageEvidence(msg string, m map[string]any) {
 }
 
 // keep copies enc to *dst if the cache has room for it, and reports whether
-// it did; when it did not, *dst is as it was.
+// it did; when it did not, *dst is as it was. A slot's buffers are reused by
+// every map kept in it after, and grow to the next allocation size class,
+// so that a slot whose maps take turns allocates rarely; the cache's bound
+// counts their capacity.
 func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 	if cap(*dst) < len(enc) {
 		if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
 			return false
 		}
-		c.bytes += len(enc) - cap(*dst)
-		*dst = make([]byte, 0, len(enc))
+		grown := append([]byte(nil), enc...) // capacity rounded up to a size class
+		c.bytes += cap(grown) - cap(*dst)
+		*dst = grown
+		return true
 	}
 	*dst = append((*dst)[:0], enc...)
 	return true
