@@ -4,6 +4,8 @@ import (
 	"iter"
 	"strings"
 	"time"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
 // Context is what the results are about, as the estate showed it: the
@@ -79,6 +81,12 @@ type Resource struct {
 	ResourceGroup string            `json:"resourceGroup,omitempty"`
 	Location      string            `json:"location,omitempty"`
 	Tags          map[string]string `json:"tags,omitempty"`
+	// SortedTags are the tags as the estate holds them, sorted by key, for
+	// a context that is only written as JSON (a ContextStream): when Tags
+	// is empty, the JSON report writes these as it would write them as a
+	// map, with no map made for each resource described. The other
+	// outputs read Tags.
+	SortedTags estate.Tags `json:"-"`
 	// Source is where the resource was read: the input file and, when the
 	// reader knows it, the 1-based line.
 	Source *Source `json:"source,omitempty"`

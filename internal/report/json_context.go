@@ -232,8 +232,11 @@ func (e *jsonEncoder) contextResource(r *Resource) {
 	o.strOmitAt(f.subscription, r.Subscription)
 	o.strOmitAt(f.resourceGroup, r.ResourceGroup)
 	o.strOmitAt(f.location, r.Location)
-	if len(r.Tags) > 0 {
+	switch {
+	case len(r.Tags) > 0:
 		o.at(f.tags).strMap(r.Tags, 4)
+	case len(r.SortedTags) > 0:
+		o.at(f.tags).tags(r.SortedTags, 4)
 	}
 	if r.Source != nil {
 		s := o.at(f.source).open(4)

@@ -3,6 +3,8 @@ package report
 import (
 	"slices"
 	"strings"
+
+	"github.com/cmkguard/cmkguard/internal/estate"
 )
 
 // Maps are written with their members sorted by name, as encoding/json
@@ -30,6 +32,23 @@ func (e *jsonEncoder) strMap(v map[string]string, depth int) {
 	m := e.open(depth)
 	for _, x := range sortedMembers(local[:0], v) {
 		m.str(x.name, x.value)
+	}
+	m.close()
+}
+
+// tags writes tags at depth as strMap writes t.Map(): when their keys are
+// in order and each is there once, as the estate keeps them, without the
+// map.
+func (e *jsonEncoder) tags(t estate.Tags, depth int) {
+	for i := 1; i < len(t); i++ {
+		if !nameLess(t[i-1].Key, t[i].Key) {
+			e.strMap(t.Map(), depth)
+			return
+		}
+	}
+	m := e.open(depth)
+	for _, tag := range t {
+		m.str(tag.Key, tag.Value)
 	}
 	m.close()
 }

@@ -208,6 +208,9 @@ func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 			return false
 		}
 		grown := append([]byte(nil), enc...) // capacity rounded up to a size class
+		if c.bytes-cap(*dst)+cap(grown) > evidenceBytes {
+			return false
+		}
 		c.bytes += cap(grown) - cap(*dst)
 		*dst = grown
 		return true

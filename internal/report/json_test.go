@@ -548,6 +548,35 @@ func TestContextInBlocks(t *testing.T) {
 	}
 }
 
+// TestSortedTags holds a resource's SortedTags, written in place of its
+// empty Tags, to the bytes encoding/json writes for the map the tags make:
+// keys in order or not, repeated (the last wins), escaped, or alike but for
+// their last bytes.
+func TestSortedTags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tags estate.Tags
+	}{
+		{"none", estate.Tags{}},
+		{"one", estate.Tags{{Key: "env", Value: "prod"}}},
+		{"sorted", estate.Tags{{Key: "", Value: "empty"}, {Key: "Env", Value: "a"}, {Key: "env", Value: "b"}, {Key: "envx", Value: "c"}}},
+		{"escaped", estate.Tags{{Key: "a<b>", Value: "x&y"}, {Key: "a\\u", Value: "\u2028\xff"}, {Key: "é", Value: "\n"}}},
+		{"unsorted", estate.Tags{{Key: "b", Value: "1"}, {Key: "a", Value: "2"}, {Key: "ab", Value: "3"}}},
+		{"repeated", estate.Tags{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}, {Key: "b", Value: "3"}, {Key: "a", Value: "4"}}},
+	} {
+		sorted := &Context{Resources: []Resource{{ID: "/r", SortedTags: tc.tags}}}
+		var got bytes.Buffer
+		if err := WriteJSON(&got, &Report{Context: sorted}); err != nil {
+			t.Fatal(err)
+		}
+		want := encodingJSON(t, &Report{Context: &Context{Resources: []Resource{{ID: "/r", Tags: tc.tags.Map()}}}})
+		if !bytes.Equal(got.Bytes(), want) {
+			i := firstDiff(got.Bytes(), want)
+			t.Errorf("%s: differs from encoding/json of the map at byte %d:\n got %q\nwant %q", tc.name, i, around(got.Bytes(), i), around(want, i))
+		}
+	}
+}
+
 // TestContextWriteFails stops writing a context at the first failed write
 // and reports it.
 func TestContextWriteFails(t *testing.T) {
