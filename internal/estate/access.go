@@ -13,9 +13,12 @@ type Grant struct {
 	Via           string // "access policy" or "role assignment"
 	Role          string // role name, for role assignments
 	RoleID        string
-	Scope         string   // scope of a role assignment
-	Ops           []string // key operations granted, lower-case (see KeyOperations)
-	Admin         bool     // an administrative role (see AdministrativeRole)
+	Scope         string // scope of a role assignment
+	// Ops are the key operations granted, lower-case (see KeyOperations).
+	// They may be shared (a role assignment's are its role definition's,
+	// "all" is KeyOperations): read them, never change them.
+	Ops   []string
+	Admin bool // an administrative role (see AdministrativeRole)
 	// Ignored says why the grant has no effect, e.g. a role assignment on a
 	// vault that uses access policies.
 	Ignored string
@@ -38,8 +41,14 @@ func KeyScope(v *Vault, name string) string {
 // vault's permission model ignores are returned with Ignored set, so that
 // evidence can show them.
 func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
+	return e.AppendGrants(nil, v, target, principalID)
+}
+
+// AppendGrants appends the grants Grants returns to dst and returns the
+// extended slice: rules ask for the grants of every vault and key reference,
+// and a buffer they reuse spares making a new list each time.
+func (e *Estate) AppendGrants(dst []Grant, v *Vault, target, principalID string) []Grant {
 	principalID = Lower(principalID)
-	var out []Grant
 	for _, p := range v.AccessPolicies {
 		if principalID != "" && p.ObjectID != principalID {
 			continue
@@ -48,42 +57,51 @@ func (e *Estate) Grants(v *Vault, target, principalID string) []Grant {
 		if v.RBAC {
 			g.Ignored = "the vault uses Azure RBAC, so access policies have no effect"
 		}
-		out = append(out, g)
+		dst = append(dst, g)
 	}
-	var list []*RoleAssignment
 	if principalID != "" {
-		list = e.assignmentsBy[principalID]
+		for _, ra := range e.assignmentsBy[principalID] {
+			dst = e.appendGrant(dst, v, ra, target)
+		}
+		return dst
+	}
+	// The positions of the assignments that may apply, on the stack unless
+	// there are many.
+	var buf [64]int
+	for _, n := range e.assignmentsAt(buf[:0], target) {
+		dst = e.appendGrant(dst, v, e.RoleAssignments[n], target)
+	}
+	return dst
+}
+
+// appendGrant appends the grant of role assignment ra on keys of v at
+// target, when it applies there or may.
+func (e *Estate) appendGrant(dst []Grant, v *Vault, ra *RoleAssignment, target string) []Grant {
+	applies, unresolved := e.appliesTo(ra.Scope, target)
+	if !applies && unresolved == "" {
+		return dst
+	}
+	g := Grant{PrincipalID: ra.PrincipalID, PrincipalType: ra.PrincipalType, Via: "role assignment",
+		Role: e.RoleName(ra.RoleID), RoleID: ra.RoleID, Scope: ra.Scope,
+		Admin: AdministrativeRole(ra.RoleID, !v.RBAC), Unresolved: unresolved}
+	def := e.Role(ra.RoleID)
+	if def == nil {
+		if g.Unresolved == "" {
+			g.Unresolved = "role definition " + ra.RoleID + " is not in the snapshot"
+		}
 	} else {
-		list = e.assignmentsAt(target)
+		g.Ops = def.KeyOps()
 	}
-	for _, ra := range list {
-		applies, unresolved := e.appliesTo(ra.Scope, target)
-		if !applies && unresolved == "" {
-			continue
-		}
-		g := Grant{PrincipalID: ra.PrincipalID, PrincipalType: ra.PrincipalType, Via: "role assignment",
-			Role: e.RoleName(ra.RoleID), RoleID: ra.RoleID, Scope: ra.Scope,
-			Admin: AdministrativeRole(ra.RoleID, !v.RBAC), Unresolved: unresolved}
-		def := e.Role(ra.RoleID)
-		if def == nil {
-			if g.Unresolved == "" {
-				g.Unresolved = "role definition " + ra.RoleID + " is not in the snapshot"
-			}
-		} else {
-			g.Ops = slices.Clone(def.KeyOps())
-		}
-		switch {
-		case v.HSM:
-			g.Ignored = "a Managed HSM authorises key use by local RBAC, not Azure role assignments"
-			g.Ops = nil
-		case !v.RBAC && len(g.Ops) > 0:
-			// Data actions need an RBAC vault; an administrative role keeps its
-			// Admin flag, since it can still change who holds access.
-			g.Ignored = "the vault uses access policies, so Azure RBAC data roles have no effect"
-		}
-		out = append(out, g)
+	switch {
+	case v.HSM:
+		g.Ignored = "a Managed HSM authorises key use by local RBAC, not Azure role assignments"
+		g.Ops = nil
+	case !v.RBAC && len(g.Ops) > 0:
+		// Data actions need an RBAC vault; an administrative role keeps its
+		// Admin flag, since it can still change who holds access.
+		g.Ignored = "the vault uses access policies, so Azure RBAC data roles have no effect"
 	}
-	return out
+	return append(dst, g)
 }
 
 // scopeIndex finds the role assignments that may apply at a target without
@@ -101,13 +119,12 @@ type scopeIndex struct {
 	keyScopes map[string][]string
 }
 
-// assignmentsAt returns, in RoleAssignments order, the role assignments
-// whose scope contains target or is a management group: every assignment
-// appliesTo may accept for target, and few others.
-func (e *Estate) assignmentsAt(target string) []*RoleAssignment {
+// assignmentsAt appends to at, in RoleAssignments order, the positions of
+// the role assignments whose scope contains target or is a management group:
+// every assignment appliesTo may accept for target, and few others.
+func (e *Estate) assignmentsAt(at []int, target string) []int {
 	e.scopesOnce.Do(e.indexScopes)
 	t := strings.TrimRight(Lower(target), "/")
-	var at []int
 	for i := 0; i <= len(t); i++ {
 		if i == len(t) || t[i] == '/' {
 			at = append(at, e.scopes.byScope[t[:i]]...)
@@ -115,12 +132,7 @@ func (e *Estate) assignmentsAt(target string) []*RoleAssignment {
 	}
 	at = append(at, e.scopes.groups...)
 	slices.Sort(at)
-	at = slices.Compact(at)
-	out := make([]*RoleAssignment, len(at))
-	for i, n := range at {
-		out[i] = e.RoleAssignments[n]
-	}
-	return out
+	return slices.Compact(at)
 }
 
 // indexScopes builds the index behind assignmentsAt once, after Build.
@@ -176,7 +188,7 @@ func expandAccessPolicy(perms []string) []string {
 	for _, p := range perms {
 		p = Lower(strings.TrimSpace(p))
 		if p == "all" {
-			return slices.Clone(KeyOperations)
+			return KeyOperations // read only, as Grant.Ops are
 		}
 		if !slices.Contains(out, p) {
 			out = append(out, p)

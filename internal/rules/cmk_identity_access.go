@@ -94,7 +94,8 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 	need := accessOps(q.kms)
 	have := map[string]bool{}
 	var granted, ignored, unresolved []string
-	for _, g := range env.Estate.Grants(v, estate.KeyScope(v, name), id.PrincipalID) {
+	env.grants = env.Estate.AppendGrants(env.grants[:0], v, estate.KeyScope(v, name), id.PrincipalID)
+	for _, g := range env.grants {
 		label := ""
 		if !env.countOnly {
 			label = grantLabel(g)

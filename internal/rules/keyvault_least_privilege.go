@@ -160,17 +160,22 @@ func permissionModel(v *estate.Vault) string {
 
 // privilegedHolders lists every grant on the vault that gives key management or
 // administration, or whose effect cannot be known, with the kind of principal
-// holding it.
+// holding it. The list is the Env's buffer, valid until the next call.
 func privilegedHolders(env *Env, v *estate.Vault) []holder {
-	grants := env.Estate.Grants(v, v.ID, "")
+	grants := env.Estate.AppendGrants(env.grants[:0], v, v.ID, "")
 	for _, scope := range env.Estate.KeyScopesWithAssignments(v) {
-		for _, g := range env.Estate.Grants(v, scope, "") {
+		n := len(grants)
+		grants = env.Estate.AppendGrants(grants, v, scope, "")
+		kept := grants[:n]
+		for _, g := range grants[n:] {
 			if g.Via == "role assignment" && g.Scope == scope {
-				grants = append(grants, g)
+				kept = append(kept, g)
 			}
 		}
+		grants = kept
 	}
-	var out []holder
+	env.grants = grants
+	out := env.holders[:0]
 	policy := 0 // Grants lists access policies first, in the vault's order
 	for _, g := range grants {
 		h := holder{principal: g.PrincipalID, via: g.Via, role: g.Role, roleID: g.RoleID, scope: g.Scope}
@@ -204,6 +209,7 @@ func privilegedHolders(env *Env, v *estate.Vault) []holder {
 			out = append(out, h)
 		}
 	}
+	env.holders = out
 	return out
 }
 

@@ -127,12 +127,17 @@ type Env struct {
 	}
 	// evidence and messages hand out again the evidence maps and messages
 	// this Env's outcomes repeat; refMaps and labels are buffers for
-	// judgeRefs and cmk-tenant-isolation. Like access they are this Env's
-	// own, and fork starts them empty.
+	// judgeRefs and cmk-tenant-isolation, grants and holders for the rules
+	// that read grants. Like access they are this Env's own, and fork starts
+	// them empty.
 	evidence evidence
 	messages messages
 	refMaps  []map[string]any
 	labels   []string
+	// grants and holders are buffers for the grants and privileged
+	// holders of the vault or key reference judged last.
+	grants  []estate.Grant
+	holders []holder
 	// label is the refLabel of the reference labelled last: the key rules
 	// judge a workload in turn, and each names its references.
 	label struct {
