@@ -187,6 +187,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		judged  []judgedResource // for the context
 		kept    []*[]byte        // the first pass's encoded blocks, while they fit
 		spilled atomic.Bool      // they did not: the second pass encodes them
+		bufs    blockBuffers
 	)
 	passes := rules.NewPlan(e, pol, now, rules.Catalog(), workers)
 	// Once the encoded blocks no longer fit, the rest of the first pass only
@@ -198,7 +199,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 			return func(rs []rules.Result) blockFacts {
 				f := factsOf(e, rs, failOn)
 				if !spilled.Load() {
-					f.encoded = encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte))
+					f.encoded = encodeBlock(&enc, rs, bufs.get())
 				}
 				return f
 			}
@@ -212,13 +213,13 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 			case b.err != nil:
 				return b.err
 			case spilled.Load():
-				blockBuffers.Put(b.json)
+				bufs.put(b.json)
 			default:
 				kept = append(kept, b.json)
 				if held += len(*b.json); held > keepResults {
 					spilled.Store(true)
 					for _, k := range kept {
-						blockBuffers.Put(k)
+						bufs.put(k)
 					}
 					kept = nil
 				}
@@ -255,7 +256,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 	}
 	first := true
 	write := func(w io.Writer, b *[]byte) error {
-		defer blockBuffers.Put(b)
+		defer bufs.put(b)
 		buf := *b
 		if first && len(buf) > 0 {
 			buf, first = buf[len(report.JSONResultSeparator):], false
@@ -268,7 +269,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 			for i, b := range kept {
 				if err := write(w, b); err != nil {
 					for _, b := range kept[i+1:] {
-						blockBuffers.Put(b)
+						bufs.put(b)
 					}
 					return err
 				}
@@ -278,11 +279,11 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		_, err := rules.EvaluatePlan(passes,
 			func() func([]rules.Result) encodedBlock {
 				var enc report.ResultEncoder
-				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, blockBuffers.Get().(*[]byte)) }
+				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, bufs.get()) }
 			},
 			func(b encodedBlock) error {
 				if b.err != nil {
-					blockBuffers.Put(b.json)
+					bufs.put(b.json)
 					return b.err
 				}
 				return write(w, b.json)
@@ -333,13 +334,50 @@ func factsOf(e *estate.Estate, results []rules.Result, failOn rules.Severity) bl
 // encodedBlock is a block of results encoded for the JSON report, each
 // preceded by report.JSONResultSeparator.
 type encodedBlock struct {
-	json *[]byte // from blockBuffers
+	json *[]byte // from a blockBuffers
 	err  error
 }
 
 // blockBuffers recycles the buffers of encoded blocks: the few in flight
-// serve a whole scan.
-var blockBuffers = sync.Pool{New: func() any { return new([]byte) }}
+// serve a whole scan. Unlike a sync.Pool it keeps them through garbage
+// collections, and a new buffer starts at about the size of a block: grown
+// from nothing by append, a megabyte buffer would cost five times its size
+// in copies left to the collector.
+type blockBuffers struct {
+	mu   sync.Mutex
+	free []*[]byte
+}
+
+// blockBufferSize is the capacity a new block buffer starts with: a block of
+// rules.EvaluatePlan encodes to about a megabyte in a large estate.
+const blockBufferSize = 1 << 20
+
+// maxFreeBuffers bounds the buffers a blockBuffers keeps for reuse; more are
+// only in flight while the first pass keeps its blocks.
+const maxFreeBuffers = 16
+
+// get returns an empty buffer.
+func (l *blockBuffers) get() *[]byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]byte, 0, blockBufferSize)
+	return &b
+}
+
+// put takes back a buffer get returned.
+func (l *blockBuffers) put(b *[]byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) < maxFreeBuffers {
+		l.free = append(l.free, b)
+	}
+}
 
 // encodeBlock encodes a block of results into buf; it runs on the goroutine
 // that evaluated them.
