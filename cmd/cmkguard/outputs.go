@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/report"
@@ -118,30 +119,57 @@ func loadFramework(id string) (*frameworks.Framework, error) {
 // what the estate says. Resources that carry equal tags share one map.
 func reportContext(e *estate.Estate, judged []judgedResource) *report.Context {
 	s := contextStream(e, judged, e.TagMap)
-	return &report.Context{Resources: collect(s.Resources.All()), Keys: collect(s.Keys.All()), Vaults: collect(s.Vaults.All()),
-		Chains: collect(s.Chains.All())}
+	return &report.Context{
+		Resources: collect(s.Resources.All(), func(r *report.Resource) {
+			if r.Source != nil {
+				src := *r.Source
+				r.Source = &src
+			}
+		}),
+		Keys: collect(s.Keys.All(), func(k *report.Key) {
+			k.UsedBy = slices.Clone(k.UsedBy)
+			if k.Expires != nil {
+				exp := *k.Expires
+				k.Expires = &exp
+			}
+		}),
+		Vaults: collect(s.Vaults.All(), nil),
+		Chains: collect(s.Chains.All(), func(ch *report.Chain) { ch.Via = slices.Clone(ch.Via) }),
+	}
 }
 
-// collect copies the elements of a context list.
-func collect[T any](list iter.Seq[*T]) []T {
+// collect copies the elements of a context list. A list reuses an element's
+// memory for the next, so own, when not nil, gives a copy memory of its own
+// for what it points to.
+func collect[T any](list iter.Seq[*T], own func(*T)) []T {
 	var out []T
 	for x := range list {
 		out = append(out, *x)
+		if own != nil {
+			own(&out[len(out)-1])
+		}
 	}
 	return out
 }
 
 // contextStream describes what reportContext does, a run of resources,
 // keys, vaults or workloads at a time, for a scan that writes its context as
-// it makes it on every core. tags turns a resource's tags into the map the
-// report holds; like the rest, it may be called on several goroutines at
-// once.
+// it makes it on every core. tags, when not nil, turns a resource's tags into
+// the map the report holds; like the rest, it may be called on several
+// goroutines at once. When tags is nil, a resource carries the estate's
+// tags as they are (report.Resource.SortedTags), which only the JSON report
+// reads: no map is made for each resource. A run reuses one element's memory
+// (and what it points to) for the next, and shares the estate's slices.
 func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.Tags) map[string]string) *report.ContextStream {
 	return &report.ContextStream{
 		Resources: report.ContextList[report.Resource]{N: len(judged), Range: func(lo, hi int) iter.Seq[*report.Resource] {
 			return func(yield func(*report.Resource) bool) {
+				var (
+					rc  report.Resource
+					src report.Source
+				)
 				for _, j := range judged[lo:hi] {
-					if r := describe(j, tags); !yield(&r) {
+					if rc = describe(j, tags, &src); !yield(&rc) {
 						return
 					}
 				}
@@ -149,8 +177,12 @@ func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.T
 		}},
 		Keys: report.ContextList[report.Key]{N: len(e.Keys), Range: func(lo, hi int) iter.Seq[*report.Key] {
 			return func(yield func(*report.Key) bool) {
+				var (
+					kc      report.Key
+					scratch keyScratch
+				)
 				for _, k := range e.Keys[lo:hi] {
-					if kc := describeKey(k); !yield(&kc) {
+					if kc = describeKey(k, &scratch); !yield(&kc) {
 						return
 					}
 				}
@@ -158,8 +190,9 @@ func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.T
 		}},
 		Vaults: report.ContextList[report.Vault]{N: len(e.Vaults), Range: func(lo, hi int) iter.Seq[*report.Vault] {
 			return func(yield func(*report.Vault) bool) {
+				var vc report.Vault
 				for _, v := range e.Vaults[lo:hi] {
-					vc := report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete, PurgeProtection: v.PurgeProtection,
+					vc = report.Vault{ID: v.ID, Name: v.Name, HSM: v.HSM, SoftDelete: v.SoftDelete, PurgeProtection: v.PurgeProtection,
 						RBAC: v.RBAC, PublicNetworkAccess: v.PublicNetworkAccess, DefaultAction: v.DefaultAction}
 					if !yield(&vc) {
 						return
@@ -169,9 +202,10 @@ func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.T
 		}},
 		Chains: report.ContextList[report.Chain]{N: len(e.Workloads), Range: func(lo, hi int) iter.Seq[*report.Chain] {
 			return func(yield func(*report.Chain) bool) {
+				var ch report.Chain
 				for _, w := range e.Workloads[lo:hi] {
 					for _, ref := range w.KeyRefs {
-						if ch := chainOf(w, ref); !yield(&ch) {
+						if ch = chainOf(w, ref); !yield(&ch) {
 							return
 						}
 					}
@@ -181,8 +215,16 @@ func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.T
 	}
 }
 
-// describeKey describes a key for the report context.
-func describeKey(k *estate.Key) report.Key {
+// keyScratch is the memory a described key points to, reused from one key
+// to the next.
+type keyScratch struct {
+	expires time.Time
+	usedBy  []string
+}
+
+// describeKey describes a key for the report context; its expiry and users
+// are in scratch.
+func describeKey(k *estate.Key, scratch *keyScratch) report.Key {
 	kc := report.Key{ID: k.ID, Name: lastName(k.ID), Enabled: k.Enabled, Kty: k.Kty,
 		URI: estate.KeyURI{Vault: k.VaultName, HSM: k.HSMKey, Name: k.Name}.String(), Vault: k.VaultName}
 	if k.Vault != nil {
@@ -192,18 +234,23 @@ func describeKey(k *estate.Key) report.Key {
 		}
 	}
 	if !k.Expires.IsZero() {
-		exp := k.Expires.UTC()
-		kc.Expires = &exp
+		scratch.expires = k.Expires.UTC()
+		kc.Expires = &scratch.expires
 	}
-	for _, w := range k.Users {
-		kc.UsedBy = append(kc.UsedBy, w.ID)
+	if len(k.Users) > 0 {
+		scratch.usedBy = scratch.usedBy[:0]
+		for _, w := range k.Users {
+			scratch.usedBy = append(scratch.usedBy, w.ID)
+		}
+		kc.UsedBy = scratch.usedBy
 	}
 	return kc
 }
 
-// chainOf describes a workload's chain through one key reference.
+// chainOf describes a workload's chain through one key reference; its Via
+// is the reference's.
 func chainOf(w *estate.Workload, ref *estate.KeyRef) report.Chain {
-	ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: slices.Clone(ref.Via), KeyURI: ref.Raw,
+	ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: ref.Via, KeyURI: ref.Raw,
 		Problem: cmpOr(ref.ParseErr, ref.Unresolved)}
 	if ref.ParseErr == "" && ref.Unresolved == "" {
 		ch.KeyURI = ref.URI.String()
@@ -254,17 +301,24 @@ func judgedResources(e *estate.Estate, results []rules.Result) []judgedResource 
 	return out
 }
 
-// describe describes a judged resource for the report context.
-func describe(j judgedResource, tags func(estate.Tags) map[string]string) report.Resource {
+// describe describes a judged resource for the report context, its tags as
+// contextStream says; its source is in src.
+func describe(j judgedResource, tags func(estate.Tags) map[string]string, src *report.Source) report.Resource {
 	rc := report.Resource{ID: j.id, Type: j.typ}
 	id, _ := estate.ParseID(j.id)
 	rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(j.id)
 	if r := j.r; r != nil {
 		rc.Service = serviceName(r)
 		rc.Name = cmpOr(lastName(r.ID), rc.Name)
-		rc.Location, rc.Tags = r.Location, tags(r.Tags)
+		rc.Location = r.Location
+		if tags != nil {
+			rc.Tags = tags(r.Tags)
+		} else {
+			rc.SortedTags = r.Tags
+		}
 		if r.Source.File != "" {
-			rc.Source = &report.Source{File: r.Source.File, Line: r.Source.Line}
+			*src = report.Source{File: r.Source.File, Line: r.Source.Line}
+			rc.Source = src
 		}
 	}
 	return rc
