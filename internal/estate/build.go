@@ -67,7 +67,10 @@ var typeRows = func() map[string]typeRow {
 // Estate. Add may be called in any order: references are resolved in Build.
 type Builder struct {
 	resources  []*Resource
-	prepared   []prepared                   // prepared[i] is what Add read off resources[i]
+	prepared   chunkList[prepared]          // prepared.at(i) is what Add read off resources[i]
+	encs       chunkList[Encryption]        // the workload encryptions prepared holds
+	workloads  int                          // resources added whose type has a service row, an upper bound on the workloads
+	assigned   int                          // role assignments added, an upper bound on those kept
 	evidence   equalSet[map[string]string]  // see shareEvidence
 	probe      childProbe                   // the Lookup of prepare's reads
 	strs       map[string]string            // see share
@@ -110,11 +113,14 @@ func (b *Builder) Add(r *Resource) {
 	p := b.prepare(r, row)
 	p.service = row.service
 	if i >= 0 {
-		b.resources[i], b.prepared[i] = r, p
+		b.resources[i], *b.prepared.at(i) = r, p
 		return
 	}
+	if p.service != nil && !p.service.KeyHolder {
+		b.workloads++
+	}
 	b.resources = append(b.resources, r)
-	b.prepared = append(b.prepared, p)
+	b.prepared.add(p)
 }
 
 // prepared is what Add reads off a resource straight away, so that the
@@ -122,12 +128,15 @@ func (b *Builder) Add(r *Resource) {
 // properties of workloads and role assignments are most of the memory, and
 // nothing reads them once their encryption or assignment is known.
 type prepared struct {
-	service *Service           // ServiceFor the resource's type, so that Build need not look it up
-	enc     *Encryption        // a workload's, when reading it needs no other resource
-	ra      *RoleAssignment    // a role assignment's
-	vault   *Vault             // a vault's or Managed HSM's, its keys and settings not yet linked
-	diag    *DiagnosticSetting // a diagnostic setting's, not yet linked to its vault
-	alert   *AlertRule         // an alert rule's
+	service *Service // ServiceFor the resource's type, so that Build need not look it up
+	// item is what was read, by the resource's type: a workload's
+	// *Encryption when reading it needs no other resource, a role
+	// assignment's *RoleAssignment, a vault's or Managed HSM's *Vault (its
+	// keys and settings not yet linked), a diagnostic setting's
+	// *DiagnosticSetting (not yet linked to its vault), an alert rule's
+	// *AlertRule; else nil. One field for all keeps an entry small: there
+	// is one for each resource kept.
+	item any
 }
 
 // prepare reads what it can of r, whose type's row is row, and then
@@ -144,17 +153,18 @@ func (b *Builder) prepare(r *Resource, row typeRow) prepared {
 		case "microsoft.authorization/roleassignments":
 			ra := b.newRoleAssignment(r)
 			r.Props = released
-			return prepared{ra: ra}
+			b.assigned++
+			return prepared{item: ra}
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			r.Props = b.appProps(r.Props)
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
-			return prepared{vault: newVault(r)}
+			return prepared{item: newVault(r)}
 		case "microsoft.insights/diagnosticsettings":
-			return prepared{diag: newDiagnostic(r)}
+			return prepared{item: newDiagnostic(r)}
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
 			a := newAlert(r)
 			r.Props = released // newAlert read all that rules look at
-			return prepared{alert: a}
+			return prepared{item: a}
 		}
 		return prepared{}
 	}
@@ -169,7 +179,7 @@ func (b *Builder) prepare(r *Resource, row typeRow) prepared {
 	}
 	enc.Evidence = b.shareEvidence(enc.Evidence)
 	r.Props = released
-	return prepared{enc: &enc}
+	return prepared{item: b.encs.add(enc)}
 }
 
 // appProps returns the part of an app's properties that rules read, its
@@ -437,6 +447,9 @@ func (b *Builder) Build() *Estate {
 	if b.duplicates > 0 {
 		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
 	}
+	if b.assigned > 0 {
+		e.RoleAssignments = make([]*RoleAssignment, 0, b.assigned)
+	}
 	var keys, subs, topics, protectors, uais []*Resource
 	var diags []*DiagnosticSetting
 	for i, r := range b.resources {
@@ -444,7 +457,7 @@ func (b *Builder) Build() *Estate {
 		case "microsoft.sql/servers/encryptionprotector", "microsoft.sql/managedinstances/encryptionprotector":
 			protectors = append(protectors, r)
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
-			v := b.prepared[i].vault
+			v := b.prepared.at(i).item.(*Vault)
 			e.Vaults = append(e.Vaults, v)
 			e.vaultByID[r.Key()] = v
 			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
@@ -460,7 +473,7 @@ func (b *Builder) Build() *Estate {
 				e.miPrincipals[p] = r.ID
 			}
 		case "microsoft.authorization/roleassignments":
-			ra := b.prepared[i].ra
+			ra := b.prepared.at(i).item.(*RoleAssignment)
 			e.RoleAssignments = append(e.RoleAssignments, ra)
 			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
 		case "microsoft.authorization/roledefinitions":
@@ -468,13 +481,13 @@ func (b *Builder) Build() *Estate {
 		case "microsoft.resources/subscriptions":
 			subs = append(subs, r)
 		case "microsoft.insights/diagnosticsettings":
-			diags = append(diags, b.prepared[i].diag)
+			diags = append(diags, b.prepared.at(i).item.(*DiagnosticSetting))
 		case "microsoft.eventgrid/systemtopics":
 			topics = append(topics, r)
 		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
 			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
-			e.Alerts = append(e.Alerts, b.prepared[i].alert)
+			e.Alerts = append(e.Alerts, b.prepared.at(i).item.(*AlertRule))
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			e.Apps = append(e.Apps, r)
 		}
@@ -502,39 +515,25 @@ func (b *Builder) Build() *Estate {
 	e.linkEventSubs(topics)
 	// Workloads are read last, once vaults, keys and identities are indexed, so
 	// that their key references resolve; placeholders come first, as they did.
+	if n := b.workloads + len(placeholders); n > 0 {
+		e.Workloads = make([]*Workload, 0, n)
+	}
 	through := map[RefSpec][]*KeyRef{}
-	for i, r := range append(placeholders, b.resources...) {
-		var p prepared
-		if i -= len(placeholders); i >= 0 {
-			p = b.prepared[i]
-		} else {
-			p.service = ServiceFor(r.Type)
-		}
-		s := p.service
-		if s == nil {
-			continue
-		}
-		if s.KeyHolder {
-			e.EncryptionSets = append(e.EncryptionSets, r)
-			continue
-		}
-		var enc Encryption
-		if p.enc != nil {
-			enc = *p.enc
-		} else {
-			enc = s.Read(r, e)
-			enc.Evidence = b.shareEvidence(enc.Evidence)
-			if !graphTypes[r.Type] {
-				r.Props = released // as prepare does, once its children are linked
-			}
-		}
-		e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
+	for _, r := range placeholders {
+		b.addWorkload(e, r, prepared{service: ServiceFor(r.Type)}, through)
+	}
+	for i, r := range b.resources {
+		b.addWorkload(e, r, *b.prepared.at(i), through)
 	}
 	// The children workloads looked at (encryption protectors) are read, and
 	// so are the user-assigned identities their references name.
-	for _, r := range append(protectors, uais...) {
-		r.Props = released
+	for _, list := range [][]*Resource{protectors, uais} {
+		for _, r := range list {
+			r.Props = released
+		}
 	}
+	// What Add prepared is read; an Estate keeps none of it.
+	b.prepared, b.encs = chunkList[prepared]{}, chunkList[Encryption]{}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,
 		DiagnosticSettings: len(diags) > 0 || e.Header != nil,
@@ -542,6 +541,31 @@ func (b *Builder) Build() *Estate {
 		EventSubscriptions: len(e.EventSubs) > 0 || e.Header != nil,
 	}
 	return e
+}
+
+// addWorkload adds r to the workloads of e when its type has a service row
+// that is not a key holder, and to its disk encryption sets when it is a key
+// holder; p is what Add prepared of r.
+func (b *Builder) addWorkload(e *Estate, r *Resource, p prepared, through map[RefSpec][]*KeyRef) {
+	s := p.service
+	if s == nil {
+		return
+	}
+	if s.KeyHolder {
+		e.EncryptionSets = append(e.EncryptionSets, r)
+		return
+	}
+	var enc Encryption
+	if pe, ok := p.item.(*Encryption); ok {
+		enc = *pe
+	} else {
+		enc = s.Read(r, e)
+		enc.Evidence = b.shareEvidence(enc.Evidence)
+		if !graphTypes[r.Type] {
+			r.Props = released // as prepare does, once its children are linked
+		}
+	}
+	e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
 }
 
 // addPlaceholders creates the SQL servers and managed instances that are known
