@@ -341,7 +341,8 @@ func subjectsOf(e *estate.Estate) []subject {
 // with the same id, and marks each subject whose id is that of the one
 // before it. The lower-case ids are made once into one buffer that
 // is dropped after the sort: comparing them is a memory compare, many times
-// cheaper than lower-casing both ids on every comparison.
+// cheaper than lower-casing both ids on every comparison. The subjects are
+// sorted in place, in the list given.
 func sortByID(subjects []subject) []subject {
 	size := 0
 	for _, s := range subjects {
@@ -364,12 +365,34 @@ func sortByID(subjects []subject) []subject {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(bytes.Compare(key(a), key(b)), cmp.Compare(a, b)) })
-	sorted := make([]subject, len(subjects))
 	for i, o := range order {
-		sorted[i] = subjects[o]
-		sorted[i].again = i > 0 && bytes.Equal(key(o), key(order[i-1]))
+		subjects[o].again = i > 0 && bytes.Equal(key(o), key(order[i-1]))
 	}
-	return sorted
+	permute(subjects, order)
+	return subjects
+}
+
+// permute moves s[order[i]] to s[i] for every i, in place, following each
+// cycle of the permutation once. It marks the positions done in order,
+// which it leaves unusable.
+func permute(s []subject, order []int32) {
+	for i := range s {
+		if order[i] < 0 {
+			continue // moved by an earlier cycle
+		}
+		first := s[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = -1
+			if k == i {
+				s[j] = first
+				break
+			}
+			s[j] = s[k]
+			j = k
+		}
+	}
 }
 
 // appendLower appends estate.Lower(id) to b.

@@ -20,6 +20,7 @@ func TestSortByID(t *testing.T) {
 		{"case", []string{"/subscriptions/B", "/Subscriptions/a", "/subscriptions/A", "/SUBSCRIPTIONS/b"}},
 		{"prefix", []string{"/s/ab", "/s/a", "/S/A", "/s/abc", "/s/AB"}},
 		{"non-ASCII", []string{"/s/Ärger", "/s/ärger", "/s/Zeta", "/s/ÉTÉ", "/s/\xff", "/s/été", "/s/a"}},
+		{"cycles", []string{"/s/3", "/s/1", "/s/4", "/s/0", "/s/2", "/s/7", "/s/5", "/s/6"}},
 		{"brackets", []string{"/s/[", "/s/Z", "/s/z", "/s/_", "/s/`"}},
 	}
 	for _, tt := range tests {
