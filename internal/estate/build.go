@@ -76,6 +76,7 @@ type Builder struct {
 	strs       map[string]string            // see share
 	reads      [readKinds]map[string]string // see read
 	appRefs    map[string]Object            // see appProps
+	diskSets   map[string][]RefSpec         // see diskRefs
 	tags       equalSet[Tags]               // see shareTags
 	byID       idIndex                      // positions in resources
 	principals map[string]string            // managed identity object id → resource id, from every resource read
@@ -208,6 +209,22 @@ func (b *Builder) appProps(p Object) Object {
 	return o
 }
 
+// diskRefs returns newDiskRefs(des), the one it returned before for an
+// equal des when it has.
+func (b *Builder) diskRefs(des string) []RefSpec {
+	if refs, ok := b.diskSets[des]; ok {
+		return refs
+	}
+	refs := newDiskRefs(des)
+	if b.diskSets == nil {
+		b.diskSets = map[string][]RefSpec{}
+	}
+	if len(b.diskSets) < maxShared {
+		b.diskSets[des] = refs
+	}
+	return refs
+}
+
 // released is the Props of a resource whose properties prepare has read and
 // let go: empty, and shared, so never written to.
 var released = Object{}
@@ -229,11 +246,28 @@ func (p *childProbe) Child(*Resource, string) *Resource {
 // resources that carry equal values share one copy. Nothing modifies what
 // it hands out.
 type equalSet[T any] struct {
-	seed maphash.Seed
-	seen map[uint64][]T
-	n    int
-	last T    // what share returned last: neighbours in an input often carry equal values
-	used bool // whether last is set
+	seed  maphash.Seed
+	first map[uint64]T   // the first value kept of each hash
+	more  map[uint64][]T // values kept whose hash a value in first has; almost always empty
+	n     int
+	last  T    // what share returned last: neighbours in an input often carry equal values
+	used  bool // whether last is set
+}
+
+// find returns a value kept whose hash is sum and that is accepts.
+func (s *equalSet[T]) find(sum uint64, is func(T) bool) (T, bool) {
+	if v, ok := s.first[sum]; ok {
+		if is(v) {
+			return v, true
+		}
+		for _, v := range s.more[sum] {
+			if is(v) {
+				return v, true
+			}
+		}
+	}
+	var none T
+	return none, false
 }
 
 // share returns a value seen before that equal finds equal to v, or else v,
@@ -243,19 +277,25 @@ func (s *equalSet[T]) share(v T, limit int, hash func(maphash.Seed, T) uint64, e
 	if s.used && equal(s.last, v) {
 		return s.last
 	}
-	if s.seen == nil {
-		s.seed, s.seen = maphash.MakeSeed(), map[uint64][]T{}
+	if s.first == nil {
+		s.seed, s.first = maphash.MakeSeed(), map[uint64]T{}
 	}
-	s.last, s.used = v, true
+	s.used = true
 	sum := hash(s.seed, v)
-	for _, seen := range s.seen[sum] {
-		if equal(seen, v) {
-			s.last = seen
-			return seen
-		}
+	if seen, ok := s.find(sum, func(seen T) bool { return equal(seen, v) }); ok {
+		s.last = seen
+		return seen
 	}
+	s.last = v
 	if s.n < limit {
-		s.seen[sum] = append(s.seen[sum], v)
+		if _, taken := s.first[sum]; !taken {
+			s.first[sum] = v
+		} else {
+			if s.more == nil {
+				s.more = map[uint64][]T{}
+			}
+			s.more[sum] = append(s.more[sum], v)
+		}
 		s.n++
 	}
 	return v
@@ -371,16 +411,14 @@ func (b *Builder) evidenceOf(kv []string) map[string]string {
 	if s.used && evidenceIs(s.last, kv) {
 		return s.last
 	}
-	if s.seen != nil {
+	if s.first != nil {
 		var sum uint64
 		for i := 0; i+1 < len(kv); i += 2 {
 			sum += mixHash(s.seed, kv[i], kv[i+1])
 		}
-		for _, m := range s.seen[sum] {
-			if evidenceIs(m, kv) {
-				s.last = m
-				return m
-			}
+		if m, ok := s.find(sum, func(m map[string]string) bool { return evidenceIs(m, kv) }); ok {
+			s.last = m
+			return m
 		}
 	}
 	return b.shareEvidence(makeEvidence(kv))

@@ -20,18 +20,19 @@ type KeyURI struct {
 
 // String renders the reference as a versionless or versioned data-plane URI.
 func (k KeyURI) String() string {
-	host := k.Host
+	// One concatenation makes one string: rules and outputs render many.
+	host, domain := k.Host, ""
 	if host == "" {
-		host = k.Vault + ".vault.azure.net"
+		host, domain = k.Vault, ".vault.azure.net"
 		if k.HSM {
-			host = k.Vault + ".managedhsm.azure.net"
+			domain = ".managedhsm.azure.net"
 		}
 	}
-	s := "https://" + host + "/keys/" + k.Name
+	slash := ""
 	if k.Version != "" {
-		s += "/" + k.Version
+		slash = "/"
 	}
-	return s
+	return "https://" + host + domain + "/keys/" + k.Name + slash + k.Version
 }
 
 // ErrUnknownHost marks a well-formed reference to a host that is not a Key

@@ -411,9 +411,25 @@ func readDisk(r *Resource, l Lookup) Encryption {
 		e.Evidence = ev(l, "encryption.type", typ)
 	}
 	if e.State == CMKCustomer {
-		e.Refs = []RefSpec{{Field: "properties.encryption.diskEncryptionSetId", Through: des}}
+		e.Refs = diskRefs(l, des)
 	}
 	return e
+}
+
+// diskRefs returns the reference of a disk to its disk encryption set des.
+// Read by a Builder as resources are added (l is its probe), it is one
+// handed out before for the same set: a set has many disks, and nothing
+// modifies a reference.
+func diskRefs(l Lookup, des string) []RefSpec {
+	if p, ok := l.(*childProbe); ok {
+		return p.b.diskRefs(des)
+	}
+	return newDiskRefs(des)
+}
+
+// newDiskRefs returns a new reference of a disk to its disk encryption set des.
+func newDiskRefs(des string) []RefSpec {
+	return []RefSpec{{Field: "properties.encryption.diskEncryptionSetId", Through: des}}
 }
 
 // containsLower reports whether Lower(s) contains sub, a lower-case ASCII
