@@ -51,6 +51,7 @@ type chunk struct {
 	stop   bool   // not to be decoded on its own: the text is read in one pass from here
 	done   chan struct{}
 	events events
+	slab   slab  // what events point to, when the sink lets go of it
 	values int   // top-level values decoded
 	err    error // from decoding
 }
@@ -102,7 +103,7 @@ func (s *splitter) next(c *chunk) bool {
 		buf = buf[:len(buf)+n]
 		s.err = err
 	}
-	*c = chunk{buf: buf, text: buf, start: s.offset, lines: s.lines, done: make(chan struct{}), events: c.events[:0]}
+	*c = chunk{buf: buf, text: buf, start: s.offset, lines: s.lines, done: make(chan struct{}), events: c.events[:0], slab: c.slab.reset()}
 	switch {
 	case cut >= 0:
 		c.text = buf[:cut]
@@ -168,6 +169,8 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // for the blocks and for reading on in one pass are made like proto.
 func readBlocks(proto *reader, r io.Reader) error {
 	ctx, sink := proto.ctx, proto.sink
+	_, reuse := sink.(*estate.Builder)
+	reuse = reuse || reuseAlways
 	workers := runtime.GOMAXPROCS(0)
 	// A block in flight holds what it decoded until the sink takes it, and
 	// reading is at its largest just before Build: one block ahead per
@@ -194,7 +197,7 @@ func readBlocks(proto *reader, r io.Reader) error {
 		}
 	}()
 	newReader := func(ctx context.Context) *reader {
-		return &reader{ctx: ctx, name: proto.name, sink: sink, base: proto.base}
+		return &reader{ctx: ctx, name: proto.name, sink: sink, base: proto.base, reuse: reuse}
 	}
 
 	sp := &splitter{r: r}
@@ -266,6 +269,9 @@ func (rd *reader) decode(c *chunk) {
 	rd.sink = &c.events
 	rd.start = c.start
 	rd.block = true
+	if rd.reuse {
+		rd.slab = &c.slab
+	}
 	if rd.lines == nil {
 		rd.lines = &lineCounter{}
 	}
@@ -276,6 +282,28 @@ func (rd *reader) decode(c *chunk) {
 		rd.dec.Reset(bytes.NewBuffer(c.text), decodeOptions...)
 	}
 	c.values, c.err = rd.readValues()
+}
+
+// reuseAlways lets tests reuse the resources of blocks handed to their own
+// sinks, which copy what they keep, to check that reusing them changes
+// nothing.
+var reuseAlways = false
+
+// slab holds the resources of types no rule reads (see estate.Relevant) that
+// a block yields, and their identities, when the sink lets go of them once
+// Add returns, as an estate.Builder does: most resources of a large estate
+// are of such types, and need not be an object on the heap each. It is
+// reused once the block's events are replayed.
+type slab struct {
+	resources  []estate.Resource
+	identities []estate.Identity
+}
+
+// reset empties the slab for the next block, keeping its arrays.
+func (s *slab) reset() slab {
+	clear(s.resources)
+	clear(s.identities)
+	return slab{resources: s.resources[:0], identities: s.identities[:0]}
 }
 
 // events records what a block hands to the sink, for handing over once the

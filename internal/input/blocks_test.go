@@ -37,10 +37,19 @@ func (c call) String() string {
 	return fmt.Sprintf("Warn(%+v)", *c.warning)
 }
 
-// callLog records every call on the sink, in order.
+// callLog records every call on the sink, in order. It keeps copies of the
+// resources it is handed, which a reader may reuse (see reuseAlways).
 type callLog []call
 
-func (l *callLog) Add(r *estate.Resource)         { *l = append(*l, call{resource: r}) }
+func (l *callLog) Add(r *estate.Resource) {
+	c := *r
+	if r.Identity != nil {
+		ident := *r.Identity
+		c.Identity = &ident
+	}
+	*l = append(*l, call{resource: &c})
+}
+
 func (l *callLog) AddHeader(h *estate.Header)     { *l = append(*l, call{header: h}) }
 func (l *callLog) AddAudit(a *estate.AuditRecord) { *l = append(*l, call{audit: a}) }
 func (l *callLog) Warn(src estate.Source, format string, args ...any) {
@@ -62,10 +71,11 @@ func compareReads(t testing.TB, data []byte, size, line, flight int, exact bool)
 	var single, blocks callLog
 	readInBlocks = false
 	errSingle := Read(context.Background(), "in.json", bytes.NewReader(data), &single)
-	readInBlocks = true
+	readInBlocks, reuseAlways = true, true
 	restore := setBlocks(size, line, flight)
 	errBlocks := Read(context.Background(), "in.json", bytes.NewReader(data), &blocks)
 	restore()
+	reuseAlways = false
 	where := fmt.Sprintf("blocks of %d bytes, lines up to %d, %d in flight", size, line, flight)
 	var ps, pb *PositionError
 	switch {

@@ -141,6 +141,11 @@ type reader struct {
 	// readBlocks), whose errors are not reported: the text is read again in
 	// one pass from that block.
 	block bool
+	// reuse is set when the sink lets go of the resources of types no rule
+	// reads once Add returns; slab then holds those of the block being
+	// decoded (see slab).
+	reuse bool
+	slab  *slab
 	// free holds released items for newItem.
 	free []*item
 	// pending holds the warnings about the item being read; flush hands them

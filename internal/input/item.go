@@ -60,7 +60,7 @@ var armMembers = map[string]bool{
 // CLI or PowerShell shape) and then its nested children.
 func (rd *reader) addResource(it *item, parent string) {
 	id := rd.resourceID(it)
-	r := &estate.Resource{ID: id, Source: it.src}
+	r := estate.Resource{ID: id, Source: it.src}
 	given := rd.str(it, sType, sResourceType)
 	if pid, _, ok := rd.parseID(id); ok {
 		r.Type, r.Name = pid.Type, pid.Name
@@ -95,7 +95,8 @@ func (rd *reader) addResource(it *item, parent string) {
 	// warnings they may hold, and not kept.
 	rd.str(it, sTenantID)
 	rd.str(it, sManagedBy)
-	r.Props = rd.properties(it, r)
+	relevant := estate.Relevant(r.Type)
+	r.Props = rd.properties(it, &r, relevant)
 	// No rule reads "sku"; it is decoded for the warnings it may hold, and
 	// not kept.
 	switch s := it.obj["sku"].(type) {
@@ -108,19 +109,44 @@ func (rd *reader) addResource(it *item, parent string) {
 	default:
 		rd.warn(it.pos("sku"), "resource %s: \"sku\" is a JSON %s, not an object; ignored", id, typeName(s))
 	}
-	r.Tags = rd.tags(it, id, estate.Relevant(r.Type) || !skipUnread)
+	r.Tags = rd.tags(it, id, relevant || !skipUnread)
 	switch ident := it.get(sIdentity).(type) {
 	case nil:
 	case estate.Object:
-		r.Identity = rd.identity(it, id, ident)
+		r.Identity = rd.newIdentity(rd.identity(it, id, ident), relevant)
 	default:
 		rd.warn(it.pos("identity"), "resource %s: \"identity\" is a JSON %s, not an object; ignored", id, typeName(ident))
 	}
 	if res := it.get(sResources); res != nil {
 		rd.warn(it.pos("resources"), "resource %s: \"resources\" is a JSON %s, not a list of child resources; ignored", id, typeName(res))
 	}
-	rd.sink.Add(r)
+	rd.sink.Add(rd.newResource(r, relevant))
 	rd.children(it, id)
+}
+
+// newResource returns r on the heap: in the block's slab when it is of a type
+// no rule reads and the sink lets go of it (see slab).
+func (rd *reader) newResource(r estate.Resource, relevant bool) *estate.Resource {
+	if relevant || rd.slab == nil {
+		p := new(estate.Resource)
+		*p = r
+		return p
+	}
+	s := rd.slab
+	s.resources = append(s.resources, r)
+	return &s.resources[len(s.resources)-1]
+}
+
+// newIdentity is newResource for the identity of a resource.
+func (rd *reader) newIdentity(ident estate.Identity, relevant bool) *estate.Identity {
+	if relevant || rd.slab == nil {
+		p := new(estate.Identity)
+		*p = ident
+		return p
+	}
+	s := rd.slab
+	s.identities = append(s.identities, ident)
+	return &s.identities[len(s.identities)-1]
 }
 
 // lowerIs reports whether estate.Lower(s) == lower without lower-casing
@@ -268,7 +294,7 @@ var noProperties = estate.Object{}
 // flatten them into the top level (az storage account show): when there is no
 // "properties" member, the members that are not ARM envelope members are
 // the properties.
-func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
+func (rd *reader) properties(it *item, r *estate.Resource, relevant bool) estate.Object {
 	v, present := it.lookup(sProperties)
 	switch p := v.(type) {
 	case estate.Object:
@@ -288,7 +314,7 @@ func (rd *reader) properties(it *item, r *estate.Resource) estate.Object {
 				return flat
 			}
 		}
-		if estate.Relevant(r.Type) {
+		if relevant {
 			rd.warn(it.pos("properties"), "resource %s has no properties (a PowerShell export without -ExpandProperties, or a Resource Graph query that did not project them): it is read with platform defaults", r.ID)
 		}
 	case string:
@@ -366,9 +392,9 @@ func present(v any) bool {
 
 // identity reads the managed-identity block (identity.type, principalId,
 // userAssignedIdentities keyed by identity resource id).
-func (rd *reader) identity(it *item, id string, o estate.Object) *estate.Identity {
+func (rd *reader) identity(it *item, id string, o estate.Object) estate.Identity {
 	src := it.pos("identity")
-	ident := &estate.Identity{PrincipalID: estate.Lower(o.Str("principalid")), TenantID: o.Str("tenantid")}
+	ident := estate.Identity{PrincipalID: estate.Lower(o.Str("principalid")), TenantID: o.Str("tenantid")}
 	switch u := o["userassignedidentities"].(type) {
 	case nil:
 	case estate.Object:
