@@ -69,6 +69,8 @@ type Builder struct {
 	resources  []*Resource
 	prepared   chunkList[prepared]          // prepared.at(i) is what Add read off resources[i]
 	encs       chunkList[Encryption]        // the workload encryptions prepared holds
+	works      chunkList[Workload]          // the Estate's workloads, where Build puts them
+	ras        chunkList[RoleAssignment]    // the role assignments prepared holds, and the Estate after
 	workloads  int                          // resources added whose type has a service row, an upper bound on the workloads
 	assigned   int                          // role assignments added, an upper bound on those kept
 	evidence   equalSet[map[string]string]  // see shareEvidence
@@ -383,9 +385,9 @@ func (b *Builder) read(kind int, raw string, read func(string) string) string {
 // newRoleAssignment reads a role assignment resource.
 func (b *Builder) newRoleAssignment(r *Resource) *RoleAssignment {
 	p := r.Props
-	ra := &RoleAssignment{Resource: r, Scope: b.read(readScope, p.Str("scope"), scopeOf),
+	ra := b.ras.add(RoleAssignment{Resource: r, Scope: b.read(readScope, p.Str("scope"), scopeOf),
 		PrincipalID: b.share(Lower(p.Str("principalid"))), PrincipalType: p.Str("principaltype"),
-		RoleID: b.read(readRole, p.Str("roledefinitionid"), roleGUID)}
+		RoleID: b.read(readRole, p.Str("roledefinitionid"), roleGUID)})
 	if ra.Scope == "" {
 		if id, ok := ParseID(r.ID); ok {
 			ra.Scope = b.share(Lower(id.Parent))
@@ -576,8 +578,10 @@ func (b *Builder) Build() *Estate {
 			r.Props = released
 		}
 	}
-	// What Add prepared is read; an Estate keeps none of it.
+	// What Add prepared is read; an Estate keeps none of it but the
+	// workloads and role assignments, which hold on to their chunks.
 	b.prepared, b.encs = chunkList[prepared]{}, chunkList[Encryption]{}
+	b.works, b.ras = chunkList[Workload]{}, chunkList[RoleAssignment]{}
 	e.Collected = Collected{
 		Keys:               len(keys) > 0 || e.Header != nil,
 		DiagnosticSettings: len(diags) > 0 || e.Header != nil,
@@ -609,7 +613,7 @@ func (b *Builder) addWorkload(e *Estate, r *Resource, p prepared, through map[Re
 			r.Props = released // as prepare does, once its children are linked
 		}
 	}
-	e.Workloads = append(e.Workloads, e.newWorkload(r, s, enc, through))
+	e.Workloads = append(e.Workloads, e.newWorkload(b.works.add(Workload{}), r, s, enc, through))
 }
 
 // addPlaceholders creates the SQL servers and managed instances that are known
@@ -1053,12 +1057,12 @@ func flatten(b *strings.Builder, v any) {
 // maxThrough bounds the key holders whose references newWorkload remembers.
 const maxThrough = 4096
 
-// newWorkload links a workload whose encryption enc was read off r. The
-// references of workloads that reach their keys through one key holder (the
+// newWorkload makes w the workload whose encryption enc was read off r,
+// linked to its keys, and returns it. The references of workloads that reach their keys through one key holder (the
 // disks of one disk encryption set) are the same, so they share them: through
 // remembers them by the holder's RefSpec. Nothing modifies a KeyRef once made.
-func (e *Estate) newWorkload(r *Resource, s *Service, enc Encryption, through map[RefSpec][]*KeyRef) *Workload {
-	w := &Workload{Resource: r, Service: s, CMK: enc.State, Evidence: enc.Evidence}
+func (e *Estate) newWorkload(w *Workload, r *Resource, s *Service, enc Encryption, through map[RefSpec][]*KeyRef) *Workload {
+	*w = Workload{Resource: r, Service: s, CMK: enc.State, Evidence: enc.Evidence}
 	for _, spec := range enc.Refs {
 		var refs []*KeyRef
 		if spec.Through == "" {

@@ -14,19 +14,34 @@ type KeyUse struct {
 // order; a workload appears once per reference.
 func (e *Estate) KeyUsers(u KeyURI) []KeyUse {
 	e.keyUsersOnce.Do(e.indexKeyUsers)
-	var out []KeyUse
-	for _, use := range e.keyUsers[keyIndex(u)] {
-		if u.Host != "" && use.Ref.URI.Host != "" && u.Host != use.Ref.URI.Host {
-			continue
+	list := e.keyUsers[keyIndex(u)]
+	n := 0
+	for _, use := range list {
+		if sameHost(u, use) {
+			n++
 		}
-		out = append(out, use)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]KeyUse, 0, n)
+	for _, use := range list {
+		if sameHost(u, use) {
+			out = append(out, use)
+		}
 	}
 	return out
 }
 
+// sameHost reports whether use may name the key u does: a reference whose
+// host names another cloud names another key.
+func sameHost(u KeyURI, use KeyUse) bool {
+	return u.Host == "" || use.Ref.URI.Host == "" || u.Host == use.Ref.URI.Host
+}
+
 // indexKeyUsers builds the index behind KeyUsers once, after Build.
 func (e *Estate) indexKeyUsers() {
-	e.keyUsers = map[string][]KeyUse{}
+	e.keyUsers = map[keyName][]KeyUse{}
 	for _, w := range e.Workloads {
 		for _, ref := range w.KeyRefs {
 			if ref.ParseErr != "" || ref.Unresolved != "" || ref.URI.Name == "" {
@@ -38,4 +53,11 @@ func (e *Estate) indexKeyUsers() {
 	}
 }
 
-func keyIndex(u KeyURI) string { return vaultKey(u.HSM, u.Vault) + "/" + u.Name }
+// keyName is a key as KeyUsers tells keys apart: its vault or Managed HSM
+// and its name, whatever the version.
+type keyName struct {
+	hsm         bool
+	vault, name string
+}
+
+func keyIndex(u KeyURI) keyName { return keyName{u.HSM, u.Vault, u.Name} }

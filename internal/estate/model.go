@@ -40,7 +40,7 @@ type Estate struct {
 	miPrincipals  map[string]string // managed identity object id → resource id
 
 	keyUsersOnce sync.Once
-	keyUsers     map[string][]KeyUse // see KeyUsers
+	keyUsers     map[keyName][]KeyUse // see KeyUsers
 	scopesOnce   sync.Once
 	scopes       scopeIndex // see assignmentsAt
 	tagMapsMu    sync.Mutex
