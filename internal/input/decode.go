@@ -550,6 +550,9 @@ type item struct {
 	// in scratch instead of decoded (see displayMembers), in input order.
 	skims   []skim
 	scratch []byte
+	// identity holds the "identity" member read last, until the item is
+	// released.
+	identity estate.Object
 	// sku is the JSON type of the last "sku" member, checked rather than
 	// decoded (see checkedMembers); "" when there is none.
 	sku string
@@ -854,13 +857,24 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			}
 		}
 		var v any
-		if kind == '"' && m.id && rd.dec.StackDepth() < maxDepth {
+		switch {
+		case kind == '"' && m.id && rd.dec.StackDepth() < maxDepth:
 			// An id is unique to its resource: interning it would only push
 			// out strings that repeat.
 			if raw, err = rd.dec.ReadValue(); err == nil {
 				v = rd.unquoteOnce(raw)
 			}
-		} else {
+		case kind == '{' && m.slot == sIdentity && rd.dec.StackDepth() < maxDepth:
+			// What is read of an identity is copied out of it (see
+			// identity, caller), so the item's map serves every one.
+			if _, err = rd.dec.ReadToken(); err == nil {
+				clear(it.identity)
+				if it.identity == nil {
+					it.identity = make(estate.Object, 4)
+				}
+				v, err = rd.decodeObject(it.identity, false)
+			}
+		default:
 			v, err = rd.decodeValue(keepCase(name))
 		}
 		if late {
@@ -930,6 +944,7 @@ func (rd *reader) release(it *item) {
 	it.at, it.children, it.skipped, it.sku, it.names = it.at[:0], it.children[:0], false, "", 0
 	it.skims, it.scratch = it.skims[:0], it.scratch[:0]
 	clear(it.badTags)
+	clear(it.identity)
 	clear(it.tags)
 	it.tags = it.tags[:0]
 	if len(rd.free) < 64 {
@@ -1029,33 +1044,42 @@ func (rd *reader) decodeValue(keep bool) (any, error) {
 		_, err := rd.dec.ReadToken()
 		return list, err
 	case '{':
-		obj := estate.Object{}
-		for rd.dec.PeekKind() != '}' {
-			raw, err := rd.dec.ReadValue()
-			if err != nil {
-				return nil, err
-			}
-			// The members of an object whose keys keep their case (tags) are
-			// values, so their own keys are lower-cased.
-			var name string
-			if keep {
-				name = rd.unquote(raw)
-			} else {
-				name = rd.lowerName(raw)
-			}
-			if _, dup := obj[name]; dup && !rd.quiet {
-				rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
-			}
-			v, err := rd.decodeValue(!keep && keepCase(name))
-			if err != nil {
-				return nil, err
-			}
-			obj[name] = v
+		obj, err := rd.decodeObject(estate.Object{}, keep)
+		if err != nil {
+			return nil, err
 		}
-		_, err := rd.dec.ReadToken()
-		return obj, err
+		return obj, nil
 	}
 	return nil, fmt.Errorf("unexpected token %v", tok.Kind())
+}
+
+// decodeObject decodes the members of an object whose opening brace has been
+// read into obj, as decodeValue does.
+func (rd *reader) decodeObject(obj estate.Object, keep bool) (estate.Object, error) {
+	for rd.dec.PeekKind() != '}' {
+		raw, err := rd.dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		// The members of an object whose keys keep their case (tags) are
+		// values, so their own keys are lower-cased.
+		var name string
+		if keep {
+			name = rd.unquote(raw)
+		} else {
+			name = rd.lowerName(raw)
+		}
+		if _, dup := obj[name]; dup && !rd.quiet {
+			rd.warn(rd.here(), "member %q appears again in one object (names compare case-insensitively); the last one is used", name)
+		}
+		v, err := rd.decodeValue(!keep && keepCase(name))
+		if err != nil {
+			return nil, err
+		}
+		obj[name] = v
+	}
+	_, err := rd.dec.ReadToken()
+	return obj, err
 }
 
 // kindName names a JSON kind for messages.
