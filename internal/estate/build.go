@@ -97,6 +97,8 @@ func NewBuilder() *Builder { return &Builder{byID: newIDIndex(0), principals: ma
 // after their managed identities are noted (a VM's identity holding key
 // permissions is still a workload identity). A resource given twice (the same
 // id in two inputs) keeps its later copy; Build says how many were replaced.
+// Add keeps no pointer to a resource of a type no rule reads, nor to its
+// Identity, once it returns: readers may reuse them (input does).
 func (b *Builder) Add(r *Resource) {
 	b.stats.Resources++
 	r.Type = Lower(r.Type)
