@@ -133,6 +133,7 @@ const (
 type evidenceCache struct {
 	slots [1 << evidenceSlotBits]evidenceEntry
 	bytes int // the capacity of the slots' evidence and message
+	next  int // the slot reclaim looks at first
 }
 
 // evidenceEntry is a map seen in evidence and, once it has been seen twice,
@@ -201,20 +202,45 @@ func (e *jsonEncoder) uncachedMessageEvidence(msg string, m map[string]any) {
 // it did; when it did not, *dst is as it was. A slot's buffers are reused by
 // every map kept in it after, and grow to the next allocation size class,
 // so that a slot whose maps take turns allocates rarely; the cache's bound
-// counts their capacity.
+// counts their capacity, and room is made by reclaim.
 func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
-	if cap(*dst) < len(enc) {
-		if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
-			return false
-		}
-		grown := append([]byte(nil), enc...) // capacity rounded up to a size class
-		if c.bytes-cap(*dst)+cap(grown) > evidenceBytes {
-			return false
-		}
-		c.bytes += cap(grown) - cap(*dst)
-		*dst = grown
+	if cap(*dst) >= len(enc) {
+		*dst = append((*dst)[:0], enc...)
 		return true
 	}
-	*dst = append((*dst)[:0], enc...)
+	if need := len(enc) + len(enc)/8 - cap(*dst); evidenceBytes-c.bytes < need { // a size class adds at most an eighth
+		c.reclaim(need)
+	}
+	if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
+		return false
+	}
+	grown := append([]byte(nil), enc...) // capacity rounded up to a size class
+	if c.bytes-cap(*dst)+cap(grown) > evidenceBytes {
+		return false
+	}
+	c.bytes += cap(grown) - cap(*dst)
+	*dst = grown
 	return true
+}
+
+// reclaimSpan is the most slots reclaim looks at in one call.
+const reclaimSpan = 64
+
+// reclaim releases the buffers of slots that keep nothing (their map is
+// seen once so far), going round the slots, until need bytes are free under
+// the bound or it has looked at reclaimSpan slots. A slot's buffers
+// otherwise stay after its map has gone, and would hold the cache's bytes
+// where no map is kept.
+func (c *evidenceCache) reclaim(need int) {
+	for range reclaimSpan {
+		if evidenceBytes-c.bytes >= need {
+			return
+		}
+		s := &c.slots[c.next]
+		c.next = (c.next + 1) % len(c.slots)
+		if !s.encoded && len(s.messageEnc) == 0 {
+			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
+			s.evidence, s.messageEnc = nil, nil
+		}
+	}
 }

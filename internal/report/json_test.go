@@ -494,6 +494,40 @@ func TestEvidenceCacheBounded(t *testing.T) {
 	}
 }
 
+// TestEvidenceCacheReclaims fills the cache with maps seen twice, shows it
+// many maps once, which take the slots of those, then other maps twice each:
+// the buffers the first maps left make room for these.
+func TestEvidenceCacheReclaims(t *testing.T) {
+	var enc ResultEncoder
+	c := &enc.e.evidenceCache
+	show := func(first, n, times int, value string) (kept int) {
+		for i := first; i < first+n; i++ {
+			r := rules.Result{Rule: "r", Resource: "/x", Evidence: map[string]any{"i": i, "v": value}}
+			for range times {
+				if _, err := enc.Append(nil, &r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if s := &(*c).slots[(mapAddress(r.Evidence)*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]; s.encoded {
+				kept++
+			}
+		}
+		return kept
+	}
+	value := strings.Repeat("v", 2<<10)
+	show(0, 6000, 2, value)
+	if (*c).bytes < evidenceBytes-64<<10 {
+		t.Fatalf("cache holds %d bytes after the first maps, want it full (%d)", (*c).bytes, evidenceBytes)
+	}
+	show(6000, 40000, 1, "")
+	if kept := show(46000, 100, 2, value); kept != 100 {
+		t.Errorf("%d of 100 maps seen twice kept, want all", kept)
+	}
+	if (*c).bytes > evidenceBytes {
+		t.Errorf("cache holds %d bytes, more than %d", (*c).bytes, evidenceBytes)
+	}
+}
+
 // TestContextInBlocks writes contexts of several blocks a list, on several
 // workers, and holds them to encoding/json: lists collected in a Context,
 // and streamed lists whose sources give no element, one or several, where the
