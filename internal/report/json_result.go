@@ -200,16 +200,21 @@ func (e *jsonEncoder) uncachedMessageEvidence(msg string, m map[string]any) {
 
 // keep copies enc to *dst if the cache has room for it, and reports whether
 // it did; when it did not, *dst is as it was. A slot's buffers are reused by
-// every map kept in it after, and grow to the next allocation size class,
-// so that a slot whose maps take turns allocates rarely; the cache's bound
-// counts their capacity, and room is made by reclaim.
+// every map kept in it after, and grow to the next allocation size class;
+// the cache's bound counts their capacity. Once the cache is full, a buffer
+// left by a map that has gone is taken over (see idle), and only when none
+// is large enough are such buffers released to make room for a new one.
 func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 	if cap(*dst) >= len(enc) {
 		*dst = append((*dst)[:0], enc...)
 		return true
 	}
 	if need := len(enc) + len(enc)/8 - cap(*dst); evidenceBytes-c.bytes < need { // a size class adds at most an eighth
-		c.reclaim(need)
+		if b := c.idle(len(enc), 0); b != nil {
+			*dst, *b = append((*b)[:0], enc...), *dst
+			return true
+		}
+		c.idle(0, need)
 	}
 	if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
 		return false
@@ -223,24 +228,34 @@ func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 	return true
 }
 
-// reclaimSpan is the most slots reclaim looks at in one call.
-const reclaimSpan = 64
+// idleSpan is the most slots idle looks at in one call.
+const idleSpan = 64
 
-// reclaim releases the buffers of slots that keep nothing (their map is
-// seen once so far), going round the slots, until need bytes are free under
-// the bound or it has looked at reclaimSpan slots. A slot's buffers
-// otherwise stay after its map has gone, and would hold the cache's bytes
-// where no map is kept.
-func (c *evidenceCache) reclaim(need int) {
-	for range reclaimSpan {
-		if evidenceBytes-c.bytes >= need {
-			return
+// idle goes round the slots for buffers of slots that keep nothing (their
+// map is seen once so far): a slot's buffers stay after its map has gone,
+// and would otherwise hold the cache's bytes where nothing is kept. It
+// returns the first such buffer of at least size bytes when size is not 0;
+// otherwise it releases such buffers until need bytes are free under the
+// bound. It looks at idleSpan slots at most.
+func (c *evidenceCache) idle(size, need int) *[]byte {
+	for range idleSpan {
+		if size == 0 && evidenceBytes-c.bytes >= need {
+			return nil
 		}
 		s := &c.slots[c.next]
 		c.next = (c.next + 1) % len(c.slots)
-		if !s.encoded && len(s.messageEnc) == 0 {
+		if s.encoded || len(s.messageEnc) > 0 {
+			continue
+		}
+		switch {
+		case size == 0:
 			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
 			s.evidence, s.messageEnc = nil, nil
+		case cap(s.evidence) >= size:
+			return &s.evidence
+		case cap(s.messageEnc) >= size:
+			return &s.messageEnc
 		}
 	}
+	return nil
 }
