@@ -289,7 +289,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 				return write(w, b.json)
 			})
 		return err
-	}, contextStream(e, judged, estate.Tags.Map)) // written after the results, as it is made
+	}, contextStream(e, judged, nil)) // written after the results, as it is made; tags as the estate holds them
 	if err != nil {
 		return err
 	}
