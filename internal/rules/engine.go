@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"runtime"
@@ -338,105 +339,37 @@ func subjectsOf(e *estate.Estate) []subject {
 
 // sortByID sorts subjects by lower-case id, keeping the order of subjects
 // with the same id, and marks each subject whose id is that of the one
-// before it. The subjects are sorted in place, in the list given.
-//
-// The lower-case ids are made once, before the sort: comparing them is a
-// memory compare, many times cheaper than lower-casing both ids on every
-// comparison. Each is made in two parts, split before the fifth slash: the
-// scope ("/subscriptions/…/resourcegroups/…"), which most subjects share
-// with many others and which is made once per scope, and the rest, which
-// is written into one buffer that is dropped after the sort. A lower-case
-// id is the lower-case scope and the lower-case rest joined, since no
-// character's encoding spans a slash.
+// before it. The lower-case ids are made once into one buffer that
+// is dropped after the sort: comparing them is a memory compare, many times
+// cheaper than lower-casing both ids on every comparison. The subjects are
+// sorted in place, in the list given.
 func sortByID(subjects []subject) []subject {
-	var scopes []string           // lower-case scopes, each once
-	byLower := map[string]int32{} // positions in scopes
-	byRaw := map[string]int32{}   // the scopes as ids write them
-	scope := make([]int32, len(subjects))
 	size := 0
 	for _, s := range subjects {
-		size += len(s.res.ID) - scopeEnd(s.res.ID)
+		size += len(s.res.ID)
 	}
-	var rest strings.Builder
-	rest.Grow(size)
+	buf := make([]byte, 0, size)
 	ends := make([]int, len(subjects))
-	var lower []byte // one rest lower-cased, on its way into rest
 	for i, s := range subjects {
-		cut := scopeEnd(s.res.ID)
-		raw := s.res.ID[:cut]
-		n, ok := byRaw[raw]
-		if !ok {
-			l := estate.Lower(raw)
-			if n, ok = byLower[l]; !ok {
-				n = int32(len(scopes))
-				scopes = append(scopes, l)
-				byLower[l] = n
-			}
-			byRaw[raw] = n
-		}
-		scope[i] = n
-		lower = appendLower(lower[:0], s.res.ID[cut:])
-		rest.Write(lower)
-		ends[i] = rest.Len()
+		buf = appendLower(buf, s.res.ID)
+		ends[i] = len(buf)
 	}
-	rests := rest.String()
-	restOf := func(i int32) string {
+	key := func(i int32) []byte {
 		if i == 0 {
-			return rests[:ends[0]]
+			return buf[:ends[0]]
 		}
-		return rests[ends[i-1]:ends[i]]
-	}
-	compare := func(a, b int32) int {
-		if scope[a] == scope[b] {
-			return strings.Compare(restOf(a), restOf(b))
-		}
-		return compareJoined(scopes[scope[a]], restOf(a), scopes[scope[b]], restOf(b))
+		return buf[ends[i-1]:ends[i]]
 	}
 	order := make([]int32, len(subjects))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(compare(a, b), cmp.Compare(a, b)) })
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(bytes.Compare(key(a), key(b)), cmp.Compare(a, b)) })
 	for i, o := range order {
-		subjects[o].again = i > 0 && compare(o, order[i-1]) == 0
+		subjects[o].again = i > 0 && bytes.Equal(key(o), key(order[i-1]))
 	}
 	permute(subjects, order)
 	return subjects
-}
-
-// scopeEnd returns where the scope of an id ends: at its fifth slash, or 0
-// when it has fewer.
-func scopeEnd(id string) int {
-	slashes := 0
-	for i := range len(id) {
-		if id[i] == '/' {
-			if slashes++; slashes == 5 {
-				return i
-			}
-		}
-	}
-	return 0
-}
-
-// compareJoined compares a1+a2 with b1+b2, as strings.Compare would, without
-// joining them.
-func compareJoined(a1, a2, b1, b2 string) int {
-	for {
-		if a1 == "" {
-			a1, a2 = a2, ""
-		}
-		if b1 == "" {
-			b1, b2 = b2, ""
-		}
-		if a1 == "" || b1 == "" {
-			return cmp.Compare(len(a1), len(b1))
-		}
-		n := min(len(a1), len(b1))
-		if c := strings.Compare(a1[:n], b1[:n]); c != 0 {
-			return c
-		}
-		a1, b1 = a1[n:], b1[n:]
-	}
 }
 
 // permute moves s[order[i]] to s[i] for every i, in place, following each
