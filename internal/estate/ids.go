@@ -49,8 +49,10 @@ func newIDIndex(size int) idIndex {
 }
 
 // find returns the position of the resource with that id in list, or -1.
-func (x *idIndex) find(list []*Resource, id string) int {
-	h := x.hash(id)
+func (x *idIndex) find(list []*Resource, id string) int { return x.findHash(list, id, x.hash(id)) }
+
+// findHash is find for an id that hashes to h.
+func (x *idIndex) findHash(list []*Resource, id string, h uint64) int {
 	i, ok := x.first[h]
 	if !ok {
 		return -1
@@ -68,8 +70,10 @@ func (x *idIndex) find(list []*Resource, id string) int {
 
 // add records that the resource with that id is at position i; find must
 // not know the id yet.
-func (x *idIndex) add(id string, i int) {
-	h := x.hash(id)
+func (x *idIndex) add(id string, i int) { x.addHash(x.hash(id), i) }
+
+// addHash is add for an id that hashes to h.
+func (x *idIndex) addHash(h uint64, i int) {
 	if _, taken := x.first[h]; !taken {
 		x.first[h] = i
 		return
@@ -79,23 +83,13 @@ func (x *idIndex) add(id string, i int) {
 
 // insert returns the position of the resource with that id in list, as
 // find does, or else records that it is at position i, as add does, and
-// returns -1: adding a resource hashes its id and looks it up once.
+// returns -1: adding a resource hashes its id once.
 func (x *idIndex) insert(list []*Resource, id string, i int) int {
 	h := x.hash(id)
-	j, ok := x.first[h]
-	if !ok {
-		x.first[h] = i
-		return -1
-	}
-	if SameID(list[j].ID, id) {
+	if j := x.findHash(list, id, h); j >= 0 {
 		return j
 	}
-	for _, j := range x.more[h] {
-		if SameID(list[j].ID, id) {
-			return j
-		}
-	}
-	x.addMore(h, i)
+	x.addHash(h, i)
 	return -1
 }
 

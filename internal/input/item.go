@@ -129,25 +129,23 @@ func (rd *reader) addResource(it *item, parent string) {
 // no rule reads and the sink lets go of it (see slab).
 func (rd *reader) newResource(r estate.Resource, relevant bool) *estate.Resource {
 	if relevant || rd.slab == nil {
-		p := new(estate.Resource)
-		*p = r
-		return p
+		return &r
 	}
-	s := rd.slab
-	s.resources = append(s.resources, r)
-	return &s.resources[len(s.resources)-1]
+	return inSlab(&rd.slab.resources, r)
 }
 
 // newIdentity is newResource for the identity of a resource.
 func (rd *reader) newIdentity(ident estate.Identity, relevant bool) *estate.Identity {
 	if relevant || rd.slab == nil {
-		p := new(estate.Identity)
-		*p = ident
-		return p
+		return &ident
 	}
-	s := rd.slab
-	s.identities = append(s.identities, ident)
-	return &s.identities[len(s.identities)-1]
+	return inSlab(&rd.slab.identities, ident)
+}
+
+// inSlab appends v to a slab's list and returns where it is.
+func inSlab[T any](list *[]T, v T) *T {
+	*list = append(*list, v)
+	return &(*list)[len(*list)-1]
 }
 
 // lowerIs reports whether estate.Lower(s) == lower without lower-casing
