@@ -2,7 +2,6 @@ package rules
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/estategen"
-	"github.com/cmkguard/cmkguard/internal/input"
 	"github.com/cmkguard/cmkguard/internal/policy"
 )
 
@@ -169,21 +167,14 @@ func TestCMKTenantIsolationMatchesReference(t *testing.T) {
 	for _, d := range []string{"cmk-tenant-isolation", "cmk-identity-access", "cmk-key-usable"} {
 		cases = append(cases, scenario{"fixtures " + d, readTestEstate(t, "testdata/"+d), policy.Default()})
 	}
-	read := func(name string, data []byte) *estate.Estate {
-		b := estate.NewBuilder()
-		if err := input.Read(context.Background(), name, bytes.NewReader(data), b); err != nil {
-			t.Fatal(err)
-		}
-		return b.Build()
-	}
-	cases = append(cases, scenario{"generated estate", read("estate.ndjson", estategen.Bytes(4000, 3)), policy.Default()})
+	cases = append(cases, scenario{"generated estate", readBytes(t, "estate.ndjson", estategen.Bytes(4000, 3)), policy.Default()})
 	many := []string{"", "acme", "ACME ", "globex", "initech", "umbrella"}
 	crowded := []struct {
 		n, keys int
 		tenants []string
 	}{{40, 1, many}, {300, 3, many}, {500, 40, many}, {2000, 4, many}, {300, 2, []string{"acme", " Acme"}}, {300, 30, []string{""}}}
 	for i, c := range crowded {
-		cases = append(cases, scenario{fmt.Sprintf("crowded keys %d", i), read("shared.ndjson", sharedKeysEstate(uint64(i), c.n, c.keys, c.tenants...)), policy.Default()})
+		cases = append(cases, scenario{fmt.Sprintf("crowded keys %d", i), readBytes(t, "shared.ndjson", sharedKeysEstate(uint64(i), c.n, c.keys, c.tenants...)), policy.Default()})
 	}
 	other, err := policy.Parse([]byte("tenantTagKey: customer\n"), PolicyCatalog{})
 	if err != nil {

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/estategen"
-	"github.com/cmkguard/cmkguard/internal/input"
 	"github.com/cmkguard/cmkguard/internal/policy"
 )
 
@@ -51,13 +48,6 @@ func countScenarios(t *testing.T) []struct {
 	e    *estate.Estate
 	p    *policy.Policy
 } {
-	read := func(name string, data []byte) *estate.Estate {
-		b := estate.NewBuilder()
-		if err := input.Read(context.Background(), name, bytes.NewReader(data), b); err != nil {
-			t.Fatal(err)
-		}
-		return b.Build()
-	}
 	example, err := policy.Load("../../examples/policy.yaml", PolicyCatalog{})
 	if err != nil {
 		t.Fatal(err)
@@ -86,14 +76,14 @@ waivers:
 		e    *estate.Estate
 		p    *policy.Policy
 	}
-	generated := read("estate.ndjson", estategen.Bytes(3000, 5))
+	generated := readBytes(t, "estate.ndjson", estategen.Bytes(3000, 5))
 	cases := []scenario{
 		{"example estate", readTestEstate(t, "../../examples/estate"), example},
 		{"generated estate", generated, policy.Default()},
 		{"generated estate, waivers", generated, waivers},
-		{"generated estate, example policy", read("estate.ndjson", estategen.Bytes(2000, 23)), example},
-		{"crowded keys", read("shared.ndjson", sharedKeysEstate(9, 400, 3, "", "acme", "globex")), policy.Default()},
-		{"alert rules", read("alerts.ndjson", alertedEstate(9, 60, 120)), policy.Default()},
+		{"generated estate, example policy", readBytes(t, "estate.ndjson", estategen.Bytes(2000, 23)), example},
+		{"crowded keys", readBytes(t, "shared.ndjson", sharedKeysEstate(9, 400, 3, "", "acme", "globex")), policy.Default()},
+		{"alert rules", readBytes(t, "alerts.ndjson", alertedEstate(9, 60, 120)), policy.Default()},
 	}
 	dirs, err := os.ReadDir("testdata")
 	if err != nil {

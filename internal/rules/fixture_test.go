@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -85,6 +86,16 @@ func loadFixture(t *testing.T, rule string, files ...string) *estate.Estate {
 		t.Logf("fixture warning: %s", w)
 	}
 	return e
+}
+
+// readBytes reads data, named name, into an estate.
+func readBytes(t *testing.T, name string, data []byte) *estate.Estate {
+	t.Helper()
+	b := estate.NewBuilder()
+	if err := input.Read(context.Background(), name, bytes.NewReader(data), b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Build()
 }
 
 // TestEveryRuleHasFixtures keeps every rule shipping with samples that prove it

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"bytes"
-	"context"
 	"reflect"
 	"slices"
 	"sync"
@@ -10,7 +8,6 @@ import (
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/estategen"
-	"github.com/cmkguard/cmkguard/internal/input"
 	"github.com/cmkguard/cmkguard/internal/policy"
 )
 
@@ -40,13 +37,6 @@ func judgements(e *estate.Estate) []judgement {
 // outcome equals the one a single Env gives. Run with -race, it also checks
 // that the shared indexes and the outcomes built from them are only read.
 func TestForkedEnvsJudgeAlike(t *testing.T) {
-	read := func(name string, data []byte) *estate.Estate {
-		b := estate.NewBuilder()
-		if err := input.Read(context.Background(), name, bytes.NewReader(data), b); err != nil {
-			t.Fatal(err)
-		}
-		return b.Build()
-	}
 	example, err := policy.Load("../../examples/policy.yaml", PolicyCatalog{})
 	if err != nil {
 		t.Fatal(err)
@@ -57,9 +47,9 @@ func TestForkedEnvsJudgeAlike(t *testing.T) {
 		p    *policy.Policy
 	}{
 		{"example estate", readTestEstate(t, "../../examples/estate"), example},
-		{"generated estate", read("estate.ndjson", estategen.Bytes(3000, 17)), policy.Default()},
-		{"crowded keys", read("shared.ndjson", sharedKeysEstate(9, 400, 3, "", "acme", "globex")), policy.Default()},
-		{"alert rules", read("alerts.ndjson", alertedEstate(9, 60, 120)), policy.Default()},
+		{"generated estate", readBytes(t, "estate.ndjson", estategen.Bytes(3000, 17)), policy.Default()},
+		{"crowded keys", readBytes(t, "shared.ndjson", sharedKeysEstate(9, 400, 3, "", "acme", "globex")), policy.Default()},
+		{"alert rules", readBytes(t, "alerts.ndjson", alertedEstate(9, 60, 120)), policy.Default()},
 	}
 	for _, c := range cases {
 		js := judgements(c.e)
