@@ -52,22 +52,7 @@ func countScenarios(t *testing.T) []struct {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waivers, err := policy.Parse([]byte(`
-overrides:
-  - rule: key-hsm
-    severity: critical
-  - rule: keyvault-network
-    disabled: true
-waivers:
-  - rule: cmk-required
-    resource: "/subscriptions/*/resourceGroups/rg-vm-*"
-    reason: in force
-    expires: 2027-06-30
-  - rule: "*"
-    resource: "/subscriptions/*/resourceGroups/rg-data-*/providers/Microsoft.Storage/*"
-    reason: expired
-    expires: 2026-01-31
-`), PolicyCatalog{})
+	waivers, err := policy.Parse([]byte(overridesAndWaivers), PolicyCatalog{})
 	if err != nil {
 		t.Fatal(err)
 	}

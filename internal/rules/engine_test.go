@@ -152,31 +152,8 @@ func TestEvaluateMatchesReference(t *testing.T) {
 			cases = append(cases, scenario{"fixtures " + d.Name(), readTestEstate(t, filepath.Join("testdata", d.Name())), policy.Default(), Catalog()})
 		}
 	}
-	b := estate.NewBuilder()
-	if err := input.Read(context.Background(), "estate.ndjson", bytes.NewReader(estategen.Bytes(4000, 11)), b); err != nil {
-		t.Fatal(err)
-	}
-	generated := b.Build()
-	p, err := policy.Parse([]byte(`
-overrides:
-  - rule: key-hsm
-    severity: critical
-  - rule: keyvault-network
-    disabled: true
-waivers:
-  - rule: cmk-required
-    resource: "/subscriptions/*/resourceGroups/rg-vm-*"
-    reason: in force
-    expires: 2027-06-30
-  - rule: "*"
-    resource: "/subscriptions/*/resourceGroups/rg-data-*/providers/Microsoft.Storage/*"
-    reason: expired
-    expires: 2026-01-31
-  - rule: cmk-classified
-    resource: "/subscriptions/none/*"
-    reason: matches nothing
-    expires: 2027-06-30
-`), PolicyCatalog{})
+	generated := readBytes(t, "estate.ndjson", estategen.Bytes(4000, 11))
+	p, err := policy.Parse([]byte(overridesAndWaivers), PolicyCatalog{})
 	if err != nil {
 		t.Fatal(err)
 	}

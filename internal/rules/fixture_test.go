@@ -98,6 +98,29 @@ func readBytes(t *testing.T, name string, data []byte) *estate.Estate {
 	return b.Build()
 }
 
+// overridesAndWaivers is a policy that overrides and disables a rule and
+// waives failures: one waiver in force, one expired, one matching nothing.
+const overridesAndWaivers = `
+overrides:
+  - rule: key-hsm
+    severity: critical
+  - rule: keyvault-network
+    disabled: true
+waivers:
+  - rule: cmk-required
+    resource: "/subscriptions/*/resourceGroups/rg-vm-*"
+    reason: in force
+    expires: 2027-06-30
+  - rule: "*"
+    resource: "/subscriptions/*/resourceGroups/rg-data-*/providers/Microsoft.Storage/*"
+    reason: expired
+    expires: 2026-01-31
+  - rule: cmk-classified
+    resource: "/subscriptions/none/*"
+    reason: matches nothing
+    expires: 2027-06-30
+`
+
 // TestEveryRuleHasFixtures keeps every rule shipping with samples that prove it
 // passes and fails.
 func TestEveryRuleHasFixtures(t *testing.T) {
