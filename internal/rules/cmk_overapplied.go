@@ -24,17 +24,6 @@ var cmkOverapplied = &Rule{
 	Frameworks: []string{"MCSB DP-5"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
-		if env.countOnly { // the statuses below, without their messages
-			switch {
-			case !c.TagsKnown && w.CMK == estate.CMKCustomer:
-				return Outcome{Status: Unknown}
-			case !c.TagsKnown, !c.Tagged, c.Sensitive, w.CMK == estate.CMKPlatform:
-				return Outcome{Status: Pass}
-			case w.CMK == estate.CMKUnknown:
-				return Outcome{Status: Unknown}
-			}
-			return Outcome{Status: Fail}
-		}
 		ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
 			str("classification", classificationLabel(c.Value, c.Tagged)).strMap(w.Evidence)
 		// classified appends `classified "<value>"` to the message.
