@@ -34,27 +34,14 @@ var keyvaultLeastPrivilege = &Rule{
 		}
 		var offenders, undetermined, people []map[string]string
 		for _, h := range privilegedHolders(env, v) {
-			var m map[string]string // no evidence when only counted
-			if !env.countOnly {
-				m = h.evidence(v)
-			}
 			switch {
 			case h.workload && h.unsure == "":
-				offenders = append(offenders, m)
+				offenders = append(offenders, h.evidence(v))
 			case h.workload || !h.known:
-				undetermined = append(undetermined, m)
+				undetermined = append(undetermined, h.evidence(v))
 			case h.unsure == "":
-				people = append(people, m)
+				people = append(people, h.evidence(v))
 			}
-		}
-		if env.countOnly { // the status the outcomes below have
-			switch {
-			case len(offenders) > 0:
-				return Outcome{Status: Fail}
-			case !env.Estate.Known("roleAssignments", v.ID) || len(undetermined) > 0 || v.HSM:
-				return Outcome{Status: Unknown}
-			}
-			return Outcome{Status: Pass}
 		}
 		ev := Ev("kind", vaultKind(v), "permissionModel", permissionModel(v))
 		if len(people) > 0 {
