@@ -1,6 +1,7 @@
 package report
 
 import (
+	"iter"
 	"reflect"
 	"slices"
 
@@ -202,7 +203,7 @@ func (e *jsonEncoder) uncachedMessageEvidence(msg string, m map[string]any) {
 // it did; when it did not, *dst is as it was. A slot's buffers are reused by
 // every map kept in it after, and grow to the next allocation size class;
 // the cache's bound counts their capacity. Once the cache is full, a buffer
-// left by a map that has gone is taken over (see idle), and only when none
+// left by a map that has gone is taken over (see idleSlots), and only when none
 // is large enough are such buffers released to make room for a new one.
 func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 	if cap(*dst) >= len(enc) {
@@ -210,11 +211,11 @@ func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 		return true
 	}
 	if need := len(enc) + len(enc)/8 - cap(*dst); evidenceBytes-c.bytes < need { // a size class adds at most an eighth
-		if b := c.idle(len(enc), 0); b != nil {
+		if b := c.takeIdle(len(enc)); b != nil {
 			*dst, *b = append((*b)[:0], enc...), *dst
 			return true
 		}
-		c.idle(0, need)
+		c.releaseIdle(need)
 	}
 	if c.bytes-cap(*dst)+len(enc) > evidenceBytes {
 		return false
@@ -228,29 +229,30 @@ func (c *evidenceCache) keep(dst *[]byte, enc []byte) bool {
 	return true
 }
 
-// idleSpan is the most slots idle looks at in one call.
+// idleSpan is the most slots one call of takeIdle or releaseIdle looks at.
 const idleSpan = 64
 
-// idle goes round the slots for buffers of slots that keep nothing (their
-// map is seen once so far): a slot's buffers stay after its map has gone,
-// and would otherwise hold the cache's bytes where nothing is kept. It
-// returns the first such buffer of at least size bytes when size is not 0;
-// otherwise it releases such buffers until need bytes are free under the
-// bound. It looks at idleSpan slots at most.
-func (c *evidenceCache) idle(size, need int) *[]byte {
-	for range idleSpan {
-		if size == 0 && evidenceBytes-c.bytes >= need {
-			return nil
+// idleSlots goes round the slots, from where the last round stopped, and
+// yields those that keep nothing (their map is seen once so far) among the
+// next idleSpan: a slot's buffers stay after its map has gone, and would
+// otherwise hold the cache's bytes where nothing is kept.
+func (c *evidenceCache) idleSlots() iter.Seq[*evidenceEntry] {
+	return func(yield func(*evidenceEntry) bool) {
+		for range idleSpan {
+			s := &c.slots[c.next]
+			c.next = (c.next + 1) % len(c.slots)
+			if !s.encoded && len(s.messageEnc) == 0 && !yield(s) {
+				return
+			}
 		}
-		s := &c.slots[c.next]
-		c.next = (c.next + 1) % len(c.slots)
-		if s.encoded || len(s.messageEnc) > 0 {
-			continue
-		}
+	}
+}
+
+// takeIdle returns a buffer of at least size bytes that an idle slot holds,
+// or nil.
+func (c *evidenceCache) takeIdle(size int) *[]byte {
+	for s := range c.idleSlots() {
 		switch {
-		case size == 0:
-			c.bytes -= cap(s.evidence) + cap(s.messageEnc)
-			s.evidence, s.messageEnc = nil, nil
 		case cap(s.evidence) >= size:
 			return &s.evidence
 		case cap(s.messageEnc) >= size:
@@ -258,4 +260,16 @@ func (c *evidenceCache) idle(size, need int) *[]byte {
 		}
 	}
 	return nil
+}
+
+// releaseIdle releases the buffers of idle slots until need bytes are free
+// under the bound, or idleSpan slots have been looked at.
+func (c *evidenceCache) releaseIdle(need int) {
+	for s := range c.idleSlots() {
+		c.bytes -= cap(s.evidence) + cap(s.messageEnc)
+		s.evidence, s.messageEnc = nil, nil
+		if evidenceBytes-c.bytes >= need {
+			return
+		}
+	}
 }
