@@ -161,8 +161,6 @@ type reader struct {
 	// share one copy of each; strs interns short string values.
 	names *nameCache
 	strs  *stringCache
-	// tagSets holds the tags handed out last (see shareTags).
-	tagSets *tagSets
 	// order holds the names of the members of the items read last, tagOrder
 	// the keys of their tags, and props the names of the properties of
 	// resources of each type, by index (see memberAt).

@@ -1,7 +1,6 @@
 package input
 
 import (
-	"hash/maphash"
 	"maps"
 	"slices"
 	"strings"
@@ -347,8 +346,7 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 		case len(it.tags) == 0:
 			return estate.Tags{}
 		}
-		it.tags = estate.SortTags(it.tags)
-		return rd.shareTags(it.tags)
+		return estate.SortTags(slices.Clone(it.tags)) // the item's are reused once it is released
 	case estate.Object:
 		var out estate.Tags
 		if keep {
@@ -374,36 +372,6 @@ func (rd *reader) tags(it *item, id string, keep bool) estate.Tags {
 		rd.warn(it.pos("tags"), "resource %s: \"tags\" is a JSON %s, not an object; ignored", id, typeName(t))
 		return nil
 	}
-}
-
-// tagSets is a direct-mapped cache of the tags readers handed out, each slot
-// holding the last tags that hashed to it: resources of one resource group
-// or one deployment mostly carry the same tags, which the estate shares
-// anyway (nothing writes to tags), so a resource need not copy them each.
-type tagSets struct {
-	seed  maphash.Seed
-	slots [1024]estate.Tags
-}
-
-// shareTags returns a copy of tags, sorted and not empty: one handed out
-// before when it is equal.
-func (rd *reader) shareTags(tags estate.Tags) estate.Tags {
-	if rd.tagSets == nil {
-		rd.tagSets = &tagSets{seed: maphash.MakeSeed()}
-	}
-	var h maphash.Hash
-	h.SetSeed(rd.tagSets.seed)
-	for _, t := range tags {
-		h.WriteString(t.Key)
-		h.WriteByte(0)
-		h.WriteString(t.Value)
-		h.WriteByte(0)
-	}
-	slot := &rd.tagSets.slots[h.Sum64()&(uint64(len(rd.tagSets.slots))-1)]
-	if !slices.Equal(*slot, tags) {
-		*slot = slices.Clone(tags)
-	}
-	return *slot
 }
 
 // present reports whether a value is there, as estate.Object.Has does: not
