@@ -98,12 +98,13 @@ func NewBuilder() *Builder { return &Builder{byID: newIDIndex(0), principals: ma
 // permissions is still a workload identity). A resource given twice (the same
 // id in two inputs) keeps its later copy; Build says how many were replaced.
 // Add keeps no pointer to a resource of a type no rule reads, nor to its
-// Identity, once it returns: readers may reuse them (input does).
+// Identity, nor to any of their strings, once it returns: what it keeps of
+// them it copies, so readers may reuse their memory (input does).
 func (b *Builder) Add(r *Resource) {
 	b.stats.Resources++
 	r.Type = Lower(r.Type)
-	notePrincipals(b.principals, r)
 	row, ok := typeRows[r.Type]
+	notePrincipals(b.principals, r, !ok)
 	if !ok {
 		b.stats.Skipped++
 		return
@@ -743,17 +744,24 @@ func vaultKey(hsm bool, name string) string {
 	return "kv:" + name
 }
 
-// notePrincipals records the object ids of a resource's managed identities.
-func notePrincipals(m map[string]string, r *Resource) {
+// notePrincipals records the object ids of a resource's managed identities,
+// copies of the strings when the resource is not kept (see Add).
+func notePrincipals(m map[string]string, r *Resource, copied bool) {
 	if r.Identity == nil {
 		return
 	}
+	note := func(principal, id string) {
+		if copied {
+			principal, id = strings.Clone(principal), strings.Clone(id)
+		}
+		m[principal] = id
+	}
 	if r.Identity.PrincipalID != "" {
-		m[r.Identity.PrincipalID] = r.ID
+		note(r.Identity.PrincipalID, r.ID)
 	}
 	for _, u := range r.Identity.UserAssigned {
 		if u.PrincipalID != "" {
-			m[u.PrincipalID] = u.ResourceID
+			note(u.PrincipalID, u.ResourceID)
 		}
 	}
 }
