@@ -128,7 +128,7 @@ func (rd *reader) addResource(it *item, parent string) {
 // no rule reads and the sink lets go of it (see slab).
 func (rd *reader) newResource(r estate.Resource, relevant bool) *estate.Resource {
 	if relevant || rd.slab == nil {
-		return &r
+		return onHeap(r)
 	}
 	return inSlab(&rd.slab.resources, r)
 }
@@ -136,9 +136,18 @@ func (rd *reader) newResource(r estate.Resource, relevant bool) *estate.Resource
 // newIdentity is newResource for the identity of a resource.
 func (rd *reader) newIdentity(ident estate.Identity, relevant bool) *estate.Identity {
 	if relevant || rd.slab == nil {
-		return &ident
+		return onHeap(ident)
 	}
 	return inSlab(&rd.slab.identities, ident)
+}
+
+// onHeap returns a copy of v in an object of its own. Taking the address of
+// the caller's parameter instead would move the parameter to the heap on
+// every call, those that put v in the slab included.
+func onHeap[T any](v T) *T {
+	p := new(T)
+	*p = v
+	return p
 }
 
 // inSlab appends v to a slab's list and returns where it is.
