@@ -80,18 +80,18 @@ type Builder struct {
 	appRefs    map[string]Object            // see appProps
 	diskSets   map[string][]RefSpec         // see diskRefs
 	tags       equalSet[Tags]               // see shareTags
-	byID       idIndex                      // positions in resources
 	principals map[string]string            // managed identity object id → resource id, from every resource read
+	idSeed     maphash.Seed                 // seeds the hashes of ids in prepared and Build's index
 	header     *Header
 	audit      []*AuditRecord
 	warnings   []Warning
 	stats      Stats
-	duplicates int
-	firstDup   string
 }
 
 // NewBuilder returns an empty Builder.
-func NewBuilder() *Builder { return &Builder{byID: newIDIndex(0), principals: map[string]string{}} }
+func NewBuilder() *Builder {
+	return &Builder{principals: map[string]string{}, idSeed: maphash.MakeSeed()}
+}
 
 // Add adds a resource. Resources of types no rule reads are only counted,
 // after their managed identities are noted (a VM's identity holding key
@@ -110,18 +110,12 @@ func (b *Builder) Add(r *Resource) {
 		return
 	}
 	r.Tags = b.shareTags(r.Tags)
-	i := b.byID.insert(b.resources, r.ID, len(b.resources))
-	if i >= 0 {
-		if b.duplicates++; b.firstDup == "" {
-			b.firstDup = r.ID + " (" + b.resources[i].Source.String() + ", again at " + r.Source.String() + ")"
-		}
-	}
 	p := b.prepare(r, row)
 	p.service = row.service
-	if i >= 0 {
-		b.resources[i], *b.prepared.at(i) = r, p
-		return
-	}
+	// Build indexes the ids, and finds the resources given twice, on a core
+	// it has to spare; hashing an id is cheapest here, where it was just
+	// read.
+	p.idHash = hashID(b.idSeed, r.ID)
 	if p.service != nil && !p.service.KeyHolder {
 		b.workloads++
 	}
@@ -141,6 +135,7 @@ func (b *Builder) Add(r *Resource) {
 // nothing reads them once their encryption or assignment is known.
 type prepared struct {
 	service *Service // ServiceFor the resource's type, so that Build need not look it up
+	idHash  uint64   // the hash of the resource's id in Build's index
 	// item is what was read, by the resource's type: a workload's
 	// *Encryption when reading it needs no other resource, a role
 	// assignment's *RoleAssignment, a vault's or Managed HSM's *Vault (its
@@ -487,62 +482,34 @@ func (b *Builder) Warn(src Source, format string, args ...any) {
 // the Estate rather than copy them, so a Builder builds once and takes no
 // more resources after.
 func (b *Builder) Build() *Estate {
-	e := &Estate{
-		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
-		all: b.resources, byID: b.byID, vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
-		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
-		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: b.principals,
+	// The ids are indexed on another goroutine while this one sorts the
+	// resources by kind, which changes nothing but the Estate it makes, so
+	// that it can start again, rarely, when some resource was given twice.
+	indexed := make(chan resourceIndex, 1)
+	go func() { indexed <- b.index() }()
+	e, c := b.classify()
+	x := <-indexed
+	if len(x.again) > 0 {
+		dups := len(x.again)
+		first := x.again[0]
+		firstDup := b.resources[first.later].ID + " (" + b.resources[first.earlier].Source.String() +
+			", again at " + b.resources[first.later].Source.String() + ")"
+		b.keepLater(x.again)
+		x = b.index()
+		e, c = b.classify()
+		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", dups, firstDup)
 	}
-	if b.duplicates > 0 {
-		e.warn(Source{}, "%d resources were given more than once; the later copy of each was used (first: %s)", b.duplicates, b.firstDup)
-	}
-	if b.assigned > 0 {
-		e.RoleAssignments = make([]*RoleAssignment, 0, b.assigned)
-	}
-	var keys, subs, topics, protectors, uais []*Resource
-	var diags []*DiagnosticSetting
-	for i, r := range b.resources {
-		switch r.Type {
-		case "microsoft.sql/servers/encryptionprotector", "microsoft.sql/managedinstances/encryptionprotector":
-			protectors = append(protectors, r)
-		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
-			v := b.prepared.at(i).item.(*Vault)
-			e.Vaults = append(e.Vaults, v)
-			e.vaultByID[r.Key()] = v
-			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
-		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
-			keys = append(keys, r)
-		case "microsoft.managedidentity/userassignedidentities":
-			uais = append(uais, r)
-			e.uaiByID[r.Key()] = r
-			if c := Lower(r.Props.Str("clientid")); c != "" {
-				e.uaiByClientID[c] = r
-			}
-			if p := Lower(r.Props.Str("principalid")); p != "" {
-				e.miPrincipals[p] = r.ID
-			}
-		case "microsoft.authorization/roleassignments":
-			ra := b.prepared.at(i).item.(*RoleAssignment)
-			e.RoleAssignments = append(e.RoleAssignments, ra)
-			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
-		case "microsoft.authorization/roledefinitions":
-			e.addRoleDefinition(r)
-		case "microsoft.resources/subscriptions":
-			subs = append(subs, r)
-		case "microsoft.insights/diagnosticsettings":
-			diags = append(diags, b.prepared.at(i).item.(*DiagnosticSetting))
-		case "microsoft.eventgrid/systemtopics":
-			topics = append(topics, r)
-		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
-			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
-		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
-			e.Alerts = append(e.Alerts, b.prepared.at(i).item.(*AlertRule))
-		case "microsoft.web/sites", "microsoft.web/sites/slots":
-			e.Apps = append(e.Apps, r)
+	e.byID = x.byID
+	for _, r := range c.uais {
+		if p := Lower(r.Props.Str("principalid")); p != "" {
+			e.miPrincipals[p] = r.ID
 		}
 	}
-	placeholders := e.addPlaceholders(protectors)
-	for _, r := range subs {
+	for _, r := range c.roleDefs {
+		e.addRoleDefinition(r)
+	}
+	placeholders := e.addPlaceholders(c.protectors)
+	for _, r := range c.subs {
 		var chain []string
 		for _, a := range r.Props.List("managementgroupancestorschain") {
 			if o, ok := a.(Object); ok && o.Str("name") != "" {
@@ -555,13 +522,13 @@ func (b *Builder) Build() *Estate {
 		}
 		r.Props = released // read into mgAncestors
 	}
-	for _, r := range keys {
+	for _, r := range c.keys {
 		e.addKey(r)
 	}
-	for _, d := range diags {
+	for _, d := range c.diags {
 		e.addDiagnostic(d)
 	}
-	e.linkEventSubs(topics)
+	e.linkEventSubs(c.topics)
 	// Workloads are read last, once vaults, keys and identities are indexed, so
 	// that their key references resolve; placeholders come first, as they did.
 	if n := b.workloads + len(placeholders); n > 0 {
@@ -576,7 +543,7 @@ func (b *Builder) Build() *Estate {
 	}
 	// The children workloads looked at (encryption protectors) are read, and
 	// so are the user-assigned identities their references name.
-	for _, list := range [][]*Resource{protectors, uais} {
+	for _, list := range [][]*Resource{c.protectors, c.uais} {
 		for _, r := range list {
 			r.Props = released
 		}
@@ -586,12 +553,116 @@ func (b *Builder) Build() *Estate {
 	b.prepared, b.encs = chunkList[prepared]{}, chunkList[Encryption]{}
 	b.works, b.ras = chunkList[Workload]{}, chunkList[RoleAssignment]{}
 	e.Collected = Collected{
-		Keys:               len(keys) > 0 || e.Header != nil,
-		DiagnosticSettings: len(diags) > 0 || e.Header != nil,
+		Keys:               len(c.keys) > 0 || e.Header != nil,
+		DiagnosticSettings: len(c.diags) > 0 || e.Header != nil,
 		RoleAssignments:    len(e.RoleAssignments) > 0 || e.Header != nil,
 		EventSubscriptions: len(e.EventSubs) > 0 || e.Header != nil,
 	}
 	return e
+}
+
+// kinds are the resources of the types classify sorts out, in the order
+// they were added, for Build to read.
+type kinds struct {
+	keys, subs, topics, protectors, uais, roleDefs []*Resource
+	diags                                          []*DiagnosticSetting
+}
+
+// classify makes the Estate of the resources added, listing and indexing
+// them by kind. It writes to nothing but what it returns, so that Build may
+// run it again.
+func (b *Builder) classify() (*Estate, kinds) {
+	e := &Estate{
+		Header: b.header, Audit: b.audit, Stats: b.stats, Warnings: b.warnings,
+		all: b.resources, vaultByName: map[string]*Vault{}, vaultByID: map[string]*Vault{},
+		uaiByID: map[string]*Resource{}, uaiByClientID: map[string]*Resource{}, roleDefs: map[string]*RoleDefinition{},
+		mgAncestors: map[string][]string{}, assignmentsBy: map[string][]*RoleAssignment{}, miPrincipals: b.principals,
+	}
+	if b.assigned > 0 {
+		e.RoleAssignments = make([]*RoleAssignment, 0, b.assigned)
+	}
+	var c kinds
+	for i, r := range b.resources {
+		switch r.Type {
+		case "microsoft.sql/servers/encryptionprotector", "microsoft.sql/managedinstances/encryptionprotector":
+			c.protectors = append(c.protectors, r)
+		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
+			v := b.prepared.at(i).item.(*Vault)
+			e.Vaults = append(e.Vaults, v)
+			e.vaultByID[r.Key()] = v
+			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
+		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
+			c.keys = append(c.keys, r)
+		case "microsoft.managedidentity/userassignedidentities":
+			c.uais = append(c.uais, r)
+			e.uaiByID[r.Key()] = r
+			if id := Lower(r.Props.Str("clientid")); id != "" {
+				e.uaiByClientID[id] = r
+			}
+		case "microsoft.authorization/roleassignments":
+			ra := b.prepared.at(i).item.(*RoleAssignment)
+			e.RoleAssignments = append(e.RoleAssignments, ra)
+			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
+		case "microsoft.authorization/roledefinitions":
+			c.roleDefs = append(c.roleDefs, r)
+		case "microsoft.resources/subscriptions":
+			c.subs = append(c.subs, r)
+		case "microsoft.insights/diagnosticsettings":
+			c.diags = append(c.diags, b.prepared.at(i).item.(*DiagnosticSetting))
+		case "microsoft.eventgrid/systemtopics":
+			c.topics = append(c.topics, r)
+		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
+			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
+		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
+			e.Alerts = append(e.Alerts, b.prepared.at(i).item.(*AlertRule))
+		case "microsoft.web/sites", "microsoft.web/sites/slots":
+			e.Apps = append(e.Apps, r)
+		}
+	}
+	return e, c
+}
+
+// resourceIndex is the index of the ids of a list of resources, and the
+// pairs of positions that give one id again.
+type resourceIndex struct {
+	byID  idIndex
+	again []again
+}
+
+// again says that the resource at later has the id of the one at earlier,
+// the first with it.
+type again struct{ earlier, later int }
+
+// index indexes the ids of the resources, each at the first position that
+// has it.
+func (b *Builder) index() resourceIndex {
+	x := resourceIndex{byID: idIndex{seed: b.idSeed, first: make(map[uint64]int, len(b.resources))}}
+	for i, r := range b.resources {
+		if j := x.byID.insertHash(b.resources, r.ID, b.prepared.at(i).idHash, i); j >= 0 {
+			x.again = append(x.again, again{earlier: j, later: i})
+		}
+	}
+	return x
+}
+
+// keepLater puts the last copy of each resource given more than once, and
+// what Add prepared of it, where the first was, and drops the other copies
+// from the lists; pairs is in the order of later, as index gives it.
+func (b *Builder) keepLater(pairs []again) {
+	dropped := make([]bool, len(b.resources))
+	for _, p := range pairs {
+		b.resources[p.earlier], *b.prepared.at(p.earlier) = b.resources[p.later], *b.prepared.at(p.later)
+		dropped[p.later] = true
+	}
+	n := 0
+	for i, r := range b.resources {
+		if !dropped[i] {
+			b.resources[n], *b.prepared.at(n) = r, *b.prepared.at(i)
+			n++
+		}
+	}
+	clear(b.resources[n:])
+	b.resources = b.resources[:n]
 }
 
 // addWorkload adds r to the workloads of e when its type has a service row

@@ -336,6 +336,56 @@ func TestBuilderNotesIdentitiesAndDuplicates(t *testing.T) {
 	}
 }
 
+// A resource given more than once keeps its last copy, in the place of its
+// first, whatever comes between; the warning counts the copies replaced and
+// names the first.
+func TestBuilderKeepsLastCopy(t *testing.T) {
+	const rg = tSub + "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/"
+	acct := func(name, src string, line int) *Resource {
+		return &Resource{ID: rg + name, Type: "microsoft.storage/storageaccounts", Name: name,
+			Props: Object{"encryption": Object{"keysource": src}}, Source: Source{File: "f", Line: line}}
+	}
+	for _, tc := range []struct {
+		name  string
+		added []*Resource
+		want  []string // "name keySource" of each workload, in order
+		warn  string
+	}{
+		{"none", []*Resource{acct("a", "Microsoft.Storage", 1), acct("b", "Microsoft.Storage", 2)},
+			[]string{"a Microsoft.Storage", "b Microsoft.Storage"}, ""},
+		{"three copies", []*Resource{acct("a", "x1", 1), acct("b", "x1", 2), acct("A", "x2", 3), acct("c", "x1", 4),
+			acct("a", "x3", 5), acct("b", "x2", 6)},
+			[]string{"a x3", "b x2", "c x1"}, "3 resources were given more than once; the later copy of each was used (first: " + rg + "A (f:1, again at f:3))"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := NewBuilder()
+			for _, r := range tc.added {
+				b.Add(r)
+			}
+			e := b.Build()
+			var got []string
+			for _, w := range e.Workloads {
+				got = append(got, w.Name+" "+w.Evidence["keySource"])
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("workloads %q, want %q", got, tc.want)
+			}
+			var warned string
+			if len(e.Warnings) > 0 {
+				warned = e.Warnings[0].Message
+			}
+			if len(e.Warnings) > 1 || warned != tc.warn {
+				t.Errorf("warnings %v, want %q", e.Warnings, tc.warn)
+			}
+			for _, w := range e.Workloads {
+				if r := e.Resource(strings.ToUpper(w.ID)); r != w.Resource {
+					t.Errorf("Resource(%s) is %v, not the workload's", w.ID, r)
+				}
+			}
+		})
+	}
+}
+
 // TestBuilderSharesEqualMaps: resources with equal tags, and workloads with
 // equal evidence, share one map; different ones keep their own, and the
 // contents are untouched.

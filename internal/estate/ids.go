@@ -83,13 +83,28 @@ func (x *idIndex) addHash(h uint64, i int) {
 
 // insert returns the position of the resource with that id in list, as
 // find does, or else records that it is at position i, as add does, and
-// returns -1: adding a resource hashes its id once.
+// returns -1.
 func (x *idIndex) insert(list []*Resource, id string, i int) int {
-	h := x.hash(id)
-	if j := x.findHash(list, id, h); j >= 0 {
+	return x.insertHash(list, id, x.hash(id), i)
+}
+
+// insertHash is insert for an id that hashes to h. It looks the hash up
+// once: in a large index, that is a cache miss.
+func (x *idIndex) insertHash(list []*Resource, id string, h uint64, i int) int {
+	j, taken := x.first[h]
+	if !taken {
+		x.first[h] = i
+		return -1
+	}
+	if SameID(list[j].ID, id) {
 		return j
 	}
-	x.addHash(h, i)
+	for _, j := range x.more[h] {
+		if SameID(list[j].ID, id) {
+			return j
+		}
+	}
+	x.addMore(h, i)
 	return -1
 }
 
@@ -101,20 +116,23 @@ func (x *idIndex) addMore(h uint64, i int) {
 	x.more[h] = append(x.more[h], i)
 }
 
-// hash hashes Lower(id). An id that fits a buffer on the stack (almost
+// hash hashes Lower(id) with the index's seed.
+func (x *idIndex) hash(id string) uint64 { return hashID(x.seed, id) }
+
+// hashID hashes Lower(id) with seed. An id that fits a buffer on the stack (almost
 // every one) is copied into it, lower-cased there eight bytes at a time and
 // hashed in one call; maphash gives the same sum for the same bytes however
 // they are written, so longer ids and ids beyond ASCII hash alike in pieces.
-func (x *idIndex) hash(id string) uint64 {
+func hashID(seed maphash.Seed, id string) uint64 {
 	var buf [256]byte
 	if len(id) <= len(buf) {
 		b := buf[:copy(buf[:], id)]
 		if lowerASCIIBytes(b) {
-			return maphash.Bytes(x.seed, b)
+			return maphash.Bytes(seed, b)
 		}
 	}
 	var h maphash.Hash
-	h.SetSeed(x.seed)
+	h.SetSeed(seed)
 	n := 0
 	for i := 0; i < len(id); i++ {
 		c := id[i]
