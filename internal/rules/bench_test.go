@@ -56,6 +56,22 @@ func BenchmarkEvaluate(b *testing.B) {
 	})
 }
 
+// BenchmarkNewPlan plans the evaluation of a generated enterprise estate
+// (100,000 resources unless CMKGUARD_BENCH_N says otherwise): mostly the
+// sorting of its subjects, which a scan waits for with its other cores idle.
+//
+//	CMKGUARD_BENCH_N=1000000 go test -run '^$' -bench NewPlan -benchmem ./internal/rules
+func BenchmarkNewPlan(b *testing.B) {
+	e := benchEstate(b, estategen.BenchSize(100000))
+	p := policy.Default()
+	b.ReportAllocs()
+	for b.Loop() {
+		if pl := NewPlan(e, p, fixtureNow, Catalog(), runtime.GOMAXPROCS(0)); len(pl.subjects) == 0 {
+			b.Fatal("no subjects")
+		}
+	}
+}
+
 // BenchmarkEvaluateBlocks runs the catalog as a streamed scan does, handing
 // the results over in blocks that are dropped at once: what evaluation costs
 // without the collecting of results that Evaluate adds, in full and

@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -82,7 +83,7 @@ type Plan struct {
 // workers goroutines.
 func NewPlan(e *estate.Estate, p *policy.Policy, now time.Time, catalog []*Rule, workers int) *Plan {
 	now = now.UTC()
-	pl := &Plan{p: p, now: now, subjects: subjectsOf(e), active: activeRules(p, catalog)}
+	pl := &Plan{p: p, now: now, subjects: subjectsOf(e, workers), active: activeRules(p, catalog)}
 	env := newEnv(e, p, now)
 	pl.envs = []*Env{env}
 	for range max(1, workers) - 1 {
@@ -319,8 +320,9 @@ type subject struct {
 }
 
 // subjectsOf lists every workload, vault, key and app of the estate, sorted by
-// lower-case id; subjects with the same id keep the order of the lists.
-func subjectsOf(e *estate.Estate) []subject {
+// lower-case id on up to workers goroutines; subjects with the same id keep
+// the order of the lists.
+func subjectsOf(e *estate.Estate, workers int) []subject {
 	out := make([]subject, 0, len(e.Workloads)+len(e.Vaults)+len(e.Keys)+len(e.Apps))
 	for _, w := range e.Workloads {
 		out = append(out, subject{kind: workloadSubject, res: w.Resource, w: w})
@@ -334,42 +336,126 @@ func subjectsOf(e *estate.Estate) []subject {
 	for _, a := range e.Apps {
 		out = append(out, subject{kind: appSubject, res: a})
 	}
-	return sortByID(out)
+	return sortByID(out, workers)
 }
+
+// minSortPart is the fewest subjects sortByID gives a goroutine of its own
+// (a variable for tests): below it, starting one costs more than it saves.
+var minSortPart = 4096
 
 // sortByID sorts subjects by lower-case id, keeping the order of subjects
 // with the same id, and marks each subject whose id is that of the one
-// before it. The lower-case ids are made once into one buffer that
-// is dropped after the sort: comparing them is a memory compare, many times
-// cheaper than lower-casing both ids on every comparison. The subjects are
-// sorted in place, in the list given.
-func sortByID(subjects []subject) []subject {
-	size := 0
-	for _, s := range subjects {
-		size += len(s.res.ID)
-	}
-	buf := make([]byte, 0, size)
-	ends := make([]int, len(subjects))
-	for i, s := range subjects {
-		buf = appendLower(buf, s.res.ID)
-		ends[i] = len(buf)
-	}
-	key := func(i int32) []byte {
-		if i == 0 {
-			return buf[:ends[0]]
-		}
-		return buf[ends[i-1]:ends[i]]
-	}
+// before it. The subjects are sorted in place, in the list given.
+//
+// A scan waits for it with its other cores idle, so it spreads over up to
+// workers goroutines: each makes the lower-case ids of a part of the list
+// and sorts the part, and sorted parts are merged two at a time, one
+// goroutine from the front and one from the back. The lower-case ids are
+// made once and dropped after the sort: comparing them is a memory
+// compare, many times cheaper than lower-casing both ids on every
+// comparison.
+func sortByID(subjects []subject, workers int) []subject {
+	keys := make([][]byte, len(subjects))
 	order := make([]int32, len(subjects))
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(bytes.Compare(key(a), key(b)), cmp.Compare(a, b)) })
-	for i, o := range order {
-		subjects[o].again = i > 0 && bytes.Equal(key(o), key(order[i-1]))
-	}
+	s := idSort{subjects: subjects, keys: keys}
+	s.sort(order, make([]int32, len(order)), max(1, min(workers, len(order)/minSortPart)))
+	halves(len(order), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			o := order[i]
+			subjects[o].again = i > 0 && bytes.Equal(keys[o], keys[order[i-1]])
+		}
+	})
 	permute(subjects, order)
 	return subjects
+}
+
+// idSort sorts positions in subjects by the lower-case ids it makes into
+// keys, then by position.
+type idSort struct {
+	subjects []subject
+	keys     [][]byte
+}
+
+// compare orders positions a and b.
+func (s *idSort) compare(a, b int32) int {
+	return cmp.Or(bytes.Compare(s.keys[a], s.keys[b]), cmp.Compare(a, b))
+}
+
+// sort sorts order, positions whose keys are not made yet, on up to spread
+// goroutines; scratch is as long as order.
+func (s *idSort) sort(order, scratch []int32, spread int) {
+	if spread <= 1 {
+		size := 0
+		for _, o := range order {
+			size += len(s.subjects[o].res.ID)
+		}
+		buf := make([]byte, 0, size)
+		for _, o := range order {
+			start := len(buf)
+			buf = appendLower(buf, s.subjects[o].res.ID)
+			s.keys[o] = buf[start:len(buf):len(buf)]
+		}
+		slices.SortFunc(order, s.compare)
+		return
+	}
+	mid := len(order) / 2
+	var wg sync.WaitGroup
+	wg.Go(func() { s.sort(order[:mid], scratch[:mid], spread/2) })
+	s.sort(order[mid:], scratch[mid:], spread-spread/2)
+	wg.Wait()
+	a, b := scratch[:mid], scratch[mid:]
+	copy(scratch, order)
+	// The order is total (positions differ), so the half of the merge made
+	// from the front and the half made from the back meet exactly.
+	wg.Go(func() { s.mergeFront(order[:mid], a, b) })
+	s.mergeBack(order[mid:], a, b)
+	wg.Wait()
+}
+
+// mergeFront fills dst with the first len(dst) positions of sorted a and b
+// merged.
+func (s *idSort) mergeFront(dst, a, b []int32) {
+	i, j := 0, 0
+	for k := range dst {
+		if j == len(b) || i < len(a) && s.compare(a[i], b[j]) < 0 {
+			dst[k] = a[i]
+			i++
+		} else {
+			dst[k] = b[j]
+			j++
+		}
+	}
+}
+
+// mergeBack fills dst with the last len(dst) positions of sorted a and b
+// merged.
+func (s *idSort) mergeBack(dst, a, b []int32) {
+	i, j := len(a)-1, len(b)-1
+	for k := len(dst) - 1; k >= 0; k-- {
+		if j < 0 || i >= 0 && s.compare(a[i], b[j]) > 0 {
+			dst[k] = a[i]
+			i--
+		} else {
+			dst[k] = b[j]
+			j--
+		}
+	}
+}
+
+// halves runs f over the two halves of [0, n), the first on a goroutine of
+// its own when n is large enough to be worth one.
+func halves(n int, f func(lo, hi int)) {
+	if n < 2*minSortPart {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { f(0, n/2) })
+	f(n/2, n)
+	wg.Wait()
 }
 
 // permute moves s[order[i]] to s[i] for every i, in place, following each
@@ -395,21 +481,45 @@ func permute(s []subject, order []int32) {
 	}
 }
 
-// appendLower appends estate.Lower(id) to b.
+// appendLower appends estate.Lower(id) to b. An ASCII id, the usual kind,
+// is lower-cased eight bytes at a time after it is copied.
 func appendLower(b []byte, id string) []byte {
-	for i := range len(id) {
-		if id[i] >= utf8.RuneSelf {
-			return append(b, estate.Lower(id)...)
+	start := len(b)
+	b = append(b, id...)
+	t := b[start:]
+	for len(t) >= 8 {
+		x := binary.LittleEndian.Uint64(t)
+		if x&ascii8 != 0 {
+			return append(b[:start], estate.Lower(id)...)
 		}
+		binary.LittleEndian.PutUint64(t, lowerASCII8(x))
+		t = t[8:]
 	}
-	for i := range len(id) {
-		c := id[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	for i, c := range t {
+		if c >= utf8.RuneSelf {
+			return append(b[:start], estate.Lower(id)...)
 		}
-		b = append(b, c)
+		if 'A' <= c && c <= 'Z' {
+			t[i] = c + 'a' - 'A'
+		}
 	}
 	return b
+}
+
+// ascii8 has the high bit of each of eight bytes set: a word of ASCII has
+// none of them.
+const ascii8 = 0x8080808080808080
+
+// lowerASCII8 lower-cases the eight ASCII bytes of x. Adding to each byte
+// sets its high bit when it is at least 'A', and adding a little less when
+// it is above 'Z'; the bytes that differ are the upper-case letters, and
+// 0x80>>2 is the bit that makes them lower-case. No byte carries into the
+// next, as none exceeds 0x7f.
+func lowerASCII8(x uint64) uint64 {
+	const ones = 0x0101010101010101
+	atLeastA := x + (0x80-'A')*ones
+	aboveZ := x + (0x80-'Z'-1)*ones
+	return x | (atLeastA^aboveZ)&ascii8>>2
 }
 
 // activeRule is a rule the policy leaves enabled, with its severity after

@@ -21,7 +21,7 @@ type judgement struct {
 // resource by resource as the engine goes.
 func judgements(e *estate.Estate) []judgement {
 	var out []judgement
-	for _, s := range subjectsOf(e) {
+	for _, s := range subjectsOf(e, 1) {
 		for _, r := range Catalog() {
 			if r.subjectKind() == s.kind {
 				out = append(out, judgement{r, s})
