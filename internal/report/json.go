@@ -288,7 +288,7 @@ func (e *jsonEncoder) value(v any, depth int) {
 	case map[string]string:
 		e.strMap(x, depth)
 	case map[string]any:
-		e.anyMap(x, depth)
+		e.evidenceMap(x, depth)
 	case []any:
 		list(e, x, depth, func(v any) { e.value(v, depth+1) })
 	case []map[string]any:

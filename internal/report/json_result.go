@@ -2,6 +2,7 @@ package report
 
 import (
 	"iter"
+	"math"
 	"reflect"
 	"slices"
 
@@ -114,18 +115,21 @@ func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
 // Rules hand out one evidence map to all results whose evidence is equal,
 // and a map is never changed once a result holds it. A repeated map is
 // therefore encoded once per encoder and its bytes copied after:
-// evidenceCache maps a map's identity (its address) to its encoding. An entry
-// holds the map itself, so the map cannot be collected and its address reused
-// by another while the entry stands. Most maps are seen once (their evidence
-// names the resource), so a map's bytes are kept only when it is seen a
-// second time: the first sighting costs a pointer in a slot, not a copy.
-// Results with equal evidence mostly have equal messages too, so an entry
-// also keeps the last message written with its map.
+// evidenceCache maps a map's identity (its address) and the depth it is
+// written at to its encoding. An entry holds the map itself, so the map
+// cannot be collected and its address reused by another while the entry
+// stands. Most maps are seen once (their evidence names the resource), so a
+// map's bytes are kept only when it is seen a second time: the first
+// sighting costs a pointer in a slot, not a copy. Results with equal evidence
+// mostly have equal messages too, so an entry also keeps the last message
+// written with its map. The maps in evidence's lists (the keys a workload
+// reaches, a key's sharers) are shared still more widely, by evidence maps
+// that differ, and are kept the same way in the same slots.
 
 // Sizes of an evidence cache: the number of entries, a power of two, and the
 // most encoded bytes it holds, which with the entries bounds its memory.
 const (
-	evidenceSlotBits = 12
+	evidenceSlotBits = 13
 	evidenceBytes    = 4 << 20
 )
 
@@ -137,12 +141,14 @@ type evidenceCache struct {
 	next  int // the slot reclaim looks at first
 }
 
-// evidenceEntry is a map seen in evidence and, once it has been seen twice,
-// its encoding and that of the last message written with it.
+// evidenceEntry is a map seen in evidence at a depth and, once it has been
+// seen twice, its encoding and, for a result's evidence, that of the last
+// message written with it.
 type evidenceEntry struct {
 	m        map[string]any
+	depth    uint8  // m is written at depth: 3 for a result's evidence
 	encoded  bool   // evidence holds m's encoding
-	evidence []byte // m at depth 3
+	evidence []byte // m at depth
 	message  string // the message messageEnc encodes, if it is not empty
 	// messageEnc is message encoded, or empty when no message is kept.
 	messageEnc []byte
@@ -163,12 +169,8 @@ func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 		e.uncachedMessageEvidence(msg, m)
 		return
 	}
-	p := mapAddress(m)
-	s := &c.slots[(p*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
-	if s.m == nil || mapAddress(s.m) != p {
-		// A map new to the slot: remember it, and encode it. The
-		// slot's buffers stay for the next map kept here.
-		s.m, s.encoded, s.message, s.messageEnc = m, false, "", s.messageEnc[:0]
+	s, seen := c.entry(m, 3)
+	if !seen {
 		e.uncachedMessageEvidence(msg, m)
 		return
 	}
@@ -182,13 +184,56 @@ func (e *jsonEncoder) messageEvidence(msg string, m map[string]any) {
 		}
 	}
 	e.b = append(e.b, resultEvidence...)
+	e.cachedMap(s, m, 3)
+}
+
+// evidenceMap writes a map of evidence values at depth as anyMap does, from
+// the cache when the encoder has one and has met the map before.
+func (e *jsonEncoder) evidenceMap(m map[string]any, depth int) {
+	c := e.evidenceCache
+	if c == nil || m == nil || depth > math.MaxUint8 {
+		e.anyMap(m, depth)
+		return
+	}
+	if s, seen := c.entry(m, depth); seen {
+		e.cachedMap(s, m, depth)
+		return
+	}
+	e.anyMap(m, depth)
+}
+
+// cachedMap writes m at depth from its entry s, encoding it and keeping the
+// bytes when s has none yet.
+func (e *jsonEncoder) cachedMap(s *evidenceEntry, m map[string]any, depth int) {
 	if s.encoded {
 		e.b = append(e.b, s.evidence...)
 		return
 	}
 	start, failed := len(e.b), e.err != nil
-	e.anyMap(m, 3)
-	s.encoded = !failed && e.err == nil && c.keep(&s.evidence, e.b[start:])
+	e.anyMap(m, depth)
+	// The maps within m are looked up in the same slots, and one of them
+	// may have taken s over.
+	if s.m == nil || mapAddress(s.m) != mapAddress(m) || int(s.depth) != depth {
+		return
+	}
+	s.encoded = !failed && e.err == nil && e.evidenceCache.keep(&s.evidence, e.b[start:])
+}
+
+// slot returns the slot m at depth hashes to.
+func (c *evidenceCache) slot(m map[string]any, depth int) *evidenceEntry {
+	return &c.slots[((mapAddress(m)^uintptr(depth))*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
+}
+
+// entry returns the slot of m at depth (which must fit a uint8), and
+// whether it was m's already; when it was not, m takes it, and the slot's
+// buffers stay for the next map kept there.
+func (c *evidenceCache) entry(m map[string]any, depth int) (*evidenceEntry, bool) {
+	s := c.slot(m, depth)
+	if s.m != nil && mapAddress(s.m) == mapAddress(m) && int(s.depth) == depth {
+		return s, true
+	}
+	s.m, s.depth, s.encoded, s.message, s.messageEnc = m, uint8(depth), false, "", s.messageEnc[:0]
+	return s, false
 }
 
 // uncachedMessageEvidence writes a result's message and its evidence m

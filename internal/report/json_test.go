@@ -467,6 +467,48 @@ func TestEvidenceCache(t *testing.T) {
 	}
 }
 
+// TestEvidenceCacheNested holds a ResultEncoder to AppendJSONResult for
+// evidence maps p and q that share a map c in their lists, which holds a
+// map g in its own, where g hashes to the slot of p: once c is kept, then
+// made to lose its slot, encoding p for keeping looks up g, which takes p's
+// slot over while p is encoded. g in another map then is g, not p.
+func TestEvidenceCacheNested(t *testing.T) {
+	var enc ResultEncoder
+	c := &enc.e.evidenceCache
+	*c = &evidenceCache{}
+	// like returns a new map that hashes at depth to the slot of m at
+	// mDepth; one in 8192 or so does.
+	like := func(depth int, m map[string]any, mDepth int) map[string]any {
+		for i := 0; ; i++ {
+			x := map[string]any{"key": fmt.Sprintf("/k/%d", i), "enabled": true}
+			if (*c).slot(x, depth) == (*c).slot(m, mDepth) {
+				return x
+			}
+		}
+	}
+	p := map[string]any{"service": "p"}
+	g := like(7, p, 3)
+	cm := map[string]any{"gs": []map[string]any{g}}
+	p["cs"] = []map[string]any{cm}
+	q := map[string]any{"cs": []map[string]any{cm}}
+	evict := like(3, cm, 5)
+	other := map[string]any{"cs": []map[string]any{{"gs": []map[string]any{g}}}}
+	for i, ev := range []map[string]any{q, q, p, evict, p, other, other} {
+		r := rules.Result{Rule: "r", Resource: "/x", Message: "m", Evidence: ev}
+		got, err := enc.Append(nil, &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := AppendJSONResult(nil, &r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("result %d: got\n%s\nwant\n%s", i, got, want)
+		}
+	}
+}
+
 // TestEvidenceCacheBounded encodes many maps, each twice, as large as the
 // cache keeps: the cache holds no more than its budget of bytes, and counts
 // them right.
@@ -508,7 +550,7 @@ func TestEvidenceCacheReclaims(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if s := &(*c).slots[(mapAddress(r.Evidence)*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]; s.encoded {
+			if (*c).slot(r.Evidence, 3).encoded {
 				kept++
 			}
 		}
