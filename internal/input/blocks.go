@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -272,6 +273,8 @@ func (rd *reader) decode(c *chunk) {
 	if rd.reuse {
 		rd.slab = &c.slab
 	}
+	// The id parsed last may lie in the slab of a block replayed since.
+	rd.last.raw, rd.last.id = "", estate.ID{}
 	if rd.lines == nil {
 		rd.lines = &lineCounter{}
 	}
@@ -290,21 +293,42 @@ func (rd *reader) decode(c *chunk) {
 var reuseAlways = false
 
 // slab holds the resources of types no rule reads (see estate.Relevant) that
-// a block yields, and their identities, when the sink lets go of them once
-// Add returns, as an estate.Builder does: most resources of a large estate
-// are of such types, and need not be an object on the heap each. It is
-// reused once the block's events are replayed.
+// a block yields, their identities and their ids, when the sink lets go of
+// them and their strings once Add returns, as an estate.Builder does: most
+// resources of a large estate are of such types, and need not be an object
+// and a string on the heap each. It is reused once the block's events are
+// replayed.
 type slab struct {
 	resources  []estate.Resource
 	identities []estate.Identity
+	text       []byte // the bytes of the strings str made
 }
 
 // reset empties the slab for the next block, keeping its arrays.
 func (s *slab) reset() slab {
 	clear(s.resources)
 	clear(s.identities)
-	return slab{resources: s.resources[:0], identities: s.identities[:0]}
+	return slab{resources: s.resources[:0], identities: s.identities[:0], text: s.text[:0]}
 }
+
+// minText is the size of the first array of a slab's text.
+const minText = 64 << 10
+
+// str returns a non-empty b as a string held in the slab's text, which the
+// next block overwrites once this one's events are replayed. A full text
+// moves on to a larger array and leaves the strings in the last one to the
+// collector.
+func (s *slab) str(b []byte) string {
+	if len(s.text)+len(b) > cap(s.text) {
+		s.text = make([]byte, 0, max(2*cap(s.text), len(b), minText))
+	}
+	start := len(s.text)
+	s.text = append(s.text, b...)
+	return unsafe.String(&s.text[start], len(b))
+}
+
+// unstr takes back the string str made last, of n bytes, which no one holds.
+func (s *slab) unstr(n int) { s.text = s.text[:len(s.text)-n] }
 
 // events records what a block hands to the sink, for handing over once the
 // blocks before it have been.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,13 +39,21 @@ func (c call) String() string {
 }
 
 // callLog records every call on the sink, in order. It keeps copies of the
-// resources it is handed, which a reader may reuse (see reuseAlways).
+// resources it is handed and of their strings, which a reader may reuse (see
+// reuseAlways).
 type callLog []call
 
 func (l *callLog) Add(r *estate.Resource) {
 	c := *r
+	c.ID, c.Type, c.Name, c.Location, c.Kind = strings.Clone(r.ID), strings.Clone(r.Type), strings.Clone(r.Name), strings.Clone(r.Location), strings.Clone(r.Kind)
 	if r.Identity != nil {
 		ident := *r.Identity
+		ident.PrincipalID, ident.TenantID, ident.Type = strings.Clone(ident.PrincipalID), strings.Clone(ident.TenantID), strings.Clone(ident.Type)
+		ident.UserAssigned = slices.Clone(ident.UserAssigned)
+		for i, u := range ident.UserAssigned {
+			ident.UserAssigned[i] = estate.UserAssignedIdentity{ResourceID: strings.Clone(u.ResourceID),
+				PrincipalID: strings.Clone(u.PrincipalID), ClientID: strings.Clone(u.ClientID)}
+		}
 		c.Identity = &ident
 	}
 	*l = append(*l, call{resource: &c})

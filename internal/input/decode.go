@@ -402,6 +402,48 @@ func (rd *reader) unquoteOnce(raw []byte) any {
 	return rd.unquote(raw)
 }
 
+// idValue is unquoteOnce for an id. The id of a resource of a type no rule
+// reads lies in the block's slab, when there is one, as the resource does
+// (see slab): the sink lets go of both.
+func (rd *reader) idValue(raw []byte) any {
+	inner := raw[1 : len(raw)-1]
+	if rd.slab == nil || len(inner) == 0 || !plainString(inner) {
+		return rd.unquoteOnce(raw)
+	}
+	s := rd.slab.str(inner)
+	if _, relevant, ok := rd.parseID(strings.TrimSpace(s)); ok && !relevant {
+		return s
+	}
+	// Anything else is kept: its id, and the parts of it the parse holds,
+	// move to the heap.
+	id := string(inner)
+	rd.last.raw, rd.last.id = strings.TrimSpace(id), rebase(rd.last.id, strings.TrimSpace(id))
+	rd.slab.unstr(len(inner))
+	return id
+}
+
+// rebase returns id, parsed from a string equal to s, with the strings that
+// may be parts of the string parsed taken from s instead (or copied, should
+// they not be parts of it). The type is never a part: the parse builds it
+// (see estate.ParseID).
+func rebase(id estate.ID, s string) estate.ID {
+	part := func(p string) string {
+		switch {
+		case strings.HasPrefix(s, p): // the parent, and scopes not parsed
+			return s[:len(p)]
+		case strings.HasSuffix(s, p): // the name
+			return s[len(s)-len(p):]
+		}
+		if i := strings.LastIndex(s, p); i >= 0 {
+			return s[i : i+len(p)]
+		}
+		return strings.Clone(p)
+	}
+	id.Subscription, id.ResourceGroup, id.ManagementGroup = part(id.Subscription), part(id.ResourceGroup), part(id.ManagementGroup)
+	id.Name, id.Parent = part(id.Name), part(id.Parent)
+	return id
+}
+
 // stringValue is unquote for a decoded value: the string as an interface
 // value, shared when the string is interned.
 func (rd *reader) stringValue(raw []byte) any {
@@ -860,7 +902,7 @@ func (rd *reader) readObject(start int64, depth int, envelopes bool) (*item, err
 			// An id is unique to its resource: interning it would only push
 			// out strings that repeat.
 			if raw, err = rd.dec.ReadValue(); err == nil {
-				v = rd.unquoteOnce(raw)
+				v = rd.idValue(raw)
 			}
 		case kind == '{' && m.slot == sIdentity && rd.dec.StackDepth() < maxDepth:
 			// What is read of an identity is copied out of it (see
