@@ -139,7 +139,7 @@ type prepared struct {
 	// item is what was read, by the resource's type: a workload's
 	// *Encryption when reading it needs no other resource, a role
 	// assignment's *RoleAssignment, a vault's or Managed HSM's *Vault (its
-	// keys and settings not yet linked), a diagnostic setting's
+	// keys and settings not yet linked), a key's *keyRead, a diagnostic setting's
 	// *DiagnosticSetting (not yet linked to its vault), an alert rule's
 	// *AlertRule; else nil. One field for all keeps an entry small: there
 	// is one for each resource kept.
@@ -150,8 +150,8 @@ type prepared struct {
 // releases r.Props. A workload whose service row looks at another resource
 // (a SQL server's encryptionProtector child, which may come later in the
 // input) keeps its properties for Build. Disk encryption sets keep theirs:
-// impact reads them again. Keys keep theirs until Build, which warns about
-// what it cannot read of them in the order of the estate's lists. Reading a
+// impact reads them again. Keys are read here, and Build warns about what
+// could not be read of them in the order of the estate's lists. Reading a
 // large estate uses the most memory just before Build, so what can be read
 // here is read here.
 func (b *Builder) prepare(r *Resource, row typeRow) prepared {
@@ -166,6 +166,8 @@ func (b *Builder) prepare(r *Resource, row typeRow) prepared {
 			r.Props = b.appProps(r.Props)
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
 			return prepared{item: newVault(r)}
+		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
+			return prepared{item: newKey(r)}
 		case "microsoft.insights/diagnosticsettings":
 			return prepared{item: newDiagnostic(r)}
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
@@ -522,8 +524,8 @@ func (b *Builder) Build() *Estate {
 		}
 		r.Props = released // read into mgAncestors
 	}
-	for _, r := range c.keys {
-		e.addKey(r)
+	for _, k := range c.keys {
+		e.addKey(k)
 	}
 	for _, d := range c.diags {
 		e.addDiagnostic(d)
@@ -564,8 +566,9 @@ func (b *Builder) Build() *Estate {
 // kinds are the resources of the types classify sorts out, in the order
 // they were added, for Build to read.
 type kinds struct {
-	keys, subs, topics, protectors, uais, roleDefs []*Resource
-	diags                                          []*DiagnosticSetting
+	subs, topics, protectors, uais, roleDefs []*Resource
+	keys                                     []*keyRead
+	diags                                    []*DiagnosticSetting
 }
 
 // classify makes the Estate of the resources added, listing and indexing
@@ -592,7 +595,7 @@ func (b *Builder) classify() (*Estate, kinds) {
 			e.vaultByID[r.Key()] = v
 			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
 		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
-			c.keys = append(c.keys, r)
+			c.keys = append(c.keys, b.prepared.at(i).item.(*keyRead))
 		case "microsoft.managedidentity/userassignedidentities":
 			c.uais = append(c.uais, r)
 			e.uaiByID[r.Key()] = r
@@ -900,20 +903,29 @@ func vaultSettings(p Object) VaultSettings {
 	return w
 }
 
-func (e *Estate) addKey(r *Resource) {
+// keyRead is a key as prepare reads it, not yet linked to its vault.
+type keyRead struct {
+	Key
+	vaultID  string    // the lower-case id of its vault, until Build links it
+	warnings []Warning // about what could not be read of it, for Build to give
+}
+
+// newKey reads a key, and lets go of its properties.
+func newKey(r *Resource) *keyRead {
 	id, _ := ParseID(r.ID)
 	parent, _ := ParseID(id.Parent)
-	k := &Key{Resource: r, VaultName: Lower(parent.Name), HSMKey: r.Type == "microsoft.keyvault/managedhsms/keys",
-		Name: Lower(id.Name), Enabled: true}
+	kr := &keyRead{Key: Key{Resource: r, VaultName: Lower(parent.Name), HSMKey: r.Type == "microsoft.keyvault/managedhsms/keys",
+		Name: Lower(id.Name), Enabled: true}, vaultID: Lower(id.Parent)}
+	k := &kr.Key
 	p := r.Props
 	attr := p.Obj("attributes")
 	if b, ok := attr.Bool("enabled"); ok {
 		k.Enabled = b
 	}
-	k.Expires = e.keyTime(r, attr, "exp", "expires", "expireson")
-	k.NotBefore = e.keyTime(r, attr, "nbf", "notbefore")
-	k.Created = e.keyTime(r, attr, "created", "createdon")
-	k.Updated = e.keyTime(r, attr, "updated", "updatedon")
+	k.Expires = kr.keyTime(r, attr, "exp", "expires", "expireson")
+	k.NotBefore = kr.keyTime(r, attr, "nbf", "notbefore")
+	k.Created = kr.keyTime(r, attr, "created", "createdon")
+	k.Updated = kr.keyTime(r, attr, "updated", "updatedon")
 	k.Kty = p.Str("kty")
 	if n, ok := p.Num("keysize"); ok {
 		k.Size = int(n)
@@ -921,7 +933,7 @@ func (e *Estate) addKey(r *Resource) {
 	k.Curve = p.Str("curvename")
 	k.KeyOps = p.Strs("keyops")
 	if rp := p.Obj("rotationpolicy"); rp != nil {
-		k.Rotation = e.rotationPolicy(r, rp)
+		k.Rotation = kr.rotationPolicy(r, rp)
 	}
 	k.Attributes = attr != nil
 	k.Detailed = p.Has("keyops") || p.Has("keysize") || p.Has("curvename")
@@ -934,10 +946,19 @@ func (e *Estate) addKey(r *Resource) {
 			MisplacedExp: p.Get("exp")}
 	}
 	r.Props = released // rules read the key only through k
-	if v := e.vaultByID[Lower(id.Parent)]; v != nil {
+	return kr
+}
+
+// addKey adds a key that prepare read, linking it to its vault, and gives
+// the warnings about it.
+func (e *Estate) addKey(kr *keyRead) {
+	e.Warnings = append(e.Warnings, kr.warnings...)
+	k := &kr.Key
+	if v := e.vaultByID[kr.vaultID]; v != nil {
 		k.Vault = v
 		v.Keys = append(v.Keys, k)
 	}
+	kr.vaultID, kr.warnings = "", nil // the Estate keeps kr as long as k
 	e.Keys = append(e.Keys, k)
 }
 
@@ -954,7 +975,7 @@ func firstWritten(attr Object, names ...string) any {
 
 // keyTime reads a key attribute: Unix seconds as ARM returns them, or an
 // ISO-8601 string as the data plane does.
-func (e *Estate) keyTime(r *Resource, attr Object, names ...string) time.Time {
+func (kr *keyRead) keyTime(r *Resource, attr Object, names ...string) time.Time {
 	for _, n := range names {
 		switch v := attr.Get(n).(type) {
 		case nil:
@@ -968,15 +989,15 @@ func (e *Estate) keyTime(r *Resource, attr Object, names ...string) time.Time {
 			if t, err := time.Parse(time.RFC3339, strings.TrimSpace(v)); err == nil {
 				return t.UTC()
 			}
-			e.warn(r.Source, "%s: attributes.%s %q is neither Unix seconds nor an RFC 3339 time; ignored", r.ID, n, v)
+			kr.warn(r.Source, "%s: attributes.%s %q is neither Unix seconds nor an RFC 3339 time; ignored", r.ID, n, v)
 		default:
-			e.warn(r.Source, "%s: attributes.%s has an unexpected type; ignored", r.ID, n)
+			kr.warn(r.Source, "%s: attributes.%s has an unexpected type; ignored", r.ID, n)
 		}
 	}
 	return time.Time{}
 }
 
-func (e *Estate) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
+func (kr *keyRead) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
 	out := &RotationPolicy{}
 	dur := func(path string, o Object) Duration {
 		s := o.Str(path)
@@ -985,7 +1006,7 @@ func (e *Estate) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
 		}
 		d, err := ParseDuration(s)
 		if err != nil {
-			e.warn(r.Source, "%s: rotationPolicy: %v", r.ID, err)
+			kr.warn(r.Source, "%s: rotationPolicy: %v", r.ID, err)
 		}
 		return d
 	}
@@ -1014,6 +1035,10 @@ func (e *Estate) rotationPolicy(r *Resource, rp Object) *RotationPolicy {
 
 func (e *Estate) warn(src Source, format string, args ...any) {
 	e.Warnings = append(e.Warnings, Warning{Source: src, Message: fmt.Sprintf(format, args...)})
+}
+
+func (kr *keyRead) warn(src Source, format string, args ...any) {
+	kr.warnings = append(kr.warnings, Warning{Source: src, Message: fmt.Sprintf(format, args...)})
 }
 
 func (e *Estate) addRoleDefinition(r *Resource) {
