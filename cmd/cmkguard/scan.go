@@ -199,7 +199,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 			return func(rs []rules.Result) blockFacts {
 				f := factsOf(e, rs, failOn)
 				if !spilled.Load() {
-					f.encoded = encodeBlock(&enc, rs, bufs.get())
+					f.encoded = bufs.encode(&enc, rs)
 				}
 				return f
 			}
@@ -279,7 +279,7 @@ func streamScan(cmd *cobra.Command, plan []output, e *estate.Estate, pol *policy
 		_, err := rules.EvaluatePlan(passes,
 			func() func([]rules.Result) encodedBlock {
 				var enc report.ResultEncoder
-				return func(rs []rules.Result) encodedBlock { return encodeBlock(&enc, rs, bufs.get()) }
+				return func(rs []rules.Result) encodedBlock { return bufs.encode(&enc, rs) }
 			},
 			func(b encodedBlock) error {
 				if b.err != nil {
@@ -346,10 +346,14 @@ type encodedBlock struct {
 type blockBuffers struct {
 	mu   sync.Mutex
 	free []*[]byte
+	size int // the largest capacity a block has needed, once above blockBufferSize
 }
 
-// blockBufferSize is the capacity a new block buffer starts with: a block of
-// rules.EvaluatePlan encodes to about a megabyte in a large estate.
+// blockBufferSize is the capacity a new block buffer starts with until a
+// block needs more: a block of rules.EvaluatePlan encodes to about a
+// megabyte in a large estate, and to more where its resources' evidence is
+// long. Append grows a large buffer by a quarter at a time, so a new buffer
+// starts at the largest size a block has needed.
 const blockBufferSize = 1 << 20
 
 // maxFreeBuffers bounds the buffers a blockBuffers keeps for reuse; more are
@@ -366,8 +370,20 @@ func (l *blockBuffers) get() *[]byte {
 		*b = (*b)[:0]
 		return b
 	}
-	b := make([]byte, 0, blockBufferSize)
+	b := make([]byte, 0, max(blockBufferSize, l.size))
 	return &b
+}
+
+// encode encodes a block of results into a buffer from l; it runs on the
+// goroutine that evaluated them.
+func (l *blockBuffers) encode(enc *report.ResultEncoder, results []rules.Result) encodedBlock {
+	b := encodeBlock(enc, results, l.get())
+	if n := cap(*b.json); n > blockBufferSize {
+		l.mu.Lock()
+		l.size = max(l.size, n)
+		l.mu.Unlock()
+	}
+	return b
 }
 
 // put takes back a buffer get returned.
