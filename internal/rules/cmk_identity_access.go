@@ -64,6 +64,11 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 		return refVerdict{Status: Unknown, Reason: reason}
 	}
 	q := accessQuestion{vault: ref.Vault, key: ref.URI.Name, id: ref.Identity, kms: kmsRef(w, ref)}
+	if ref.Identity.Holder == w.ID {
+		// The workload's own identity: no other workload asks the question,
+		// so remembering the verdict would cost more than it saves.
+		return judgeAccess(env, q)
+	}
 	return env.access.answer(q, func(q accessQuestion) refVerdict { return judgeAccess(env, q) })
 }
 

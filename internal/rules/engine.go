@@ -237,6 +237,14 @@ type scoped struct {
 // judge most subjects skip writing them, and the rest are dropped here.
 func judgeBlock(env *Env, active []activeRule, subjects []subject, results []Result, t *tally) []Result {
 	p := env.Policy
+	workloads := 0
+	for i := range subjects {
+		if subjects[i].kind == workloadSubject {
+			workloads++
+		}
+	}
+	// At most one scoped per workload: made once, not grown block by block.
+	t.inScope = make([]scoped, 0, workloads)
 	for i := 0; i < len(subjects); {
 		j := i + 1
 		for j < len(subjects) && subjects[j].again {
