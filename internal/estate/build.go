@@ -6,9 +6,12 @@ import (
 	"hash/maphash"
 	"maps"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,13 +55,13 @@ type typeRow struct {
 // typeRows are the types Relevant accepts, in one map: it is asked about
 // every resource read, most often about a type it does not hold, and Add
 // asks it once for all it needs.
-var typeRows = func() map[string]typeRow {
-	m := make(map[string]typeRow, len(graphTypes)+len(serviceByType))
+var typeRows = func() map[string]*typeRow {
+	m := make(map[string]*typeRow, len(graphTypes)+len(serviceByType))
 	for t := range graphTypes {
-		m[t] = typeRow{graph: true}
+		m[t] = &typeRow{graph: true}
 	}
 	for t, s := range serviceByType {
-		m[t] = typeRow{graph: graphTypes[t], service: s}
+		m[t] = &typeRow{graph: graphTypes[t], service: s}
 	}
 	return m
 }()
@@ -69,7 +72,6 @@ type Builder struct {
 	resources  []*Resource
 	prepared   chunkList[prepared]          // prepared.at(i) is what Add read off resources[i]
 	encs       chunkList[Encryption]        // the workload encryptions prepared holds
-	works      chunkList[Workload]          // the Estate's workloads, where Build puts them
 	ras        chunkList[RoleAssignment]    // the role assignments prepared holds, and the Estate after
 	workloads  int                          // resources added whose type has a service row, an upper bound on the workloads
 	assigned   int                          // role assignments added, an upper bound on those kept
@@ -111,12 +113,12 @@ func (b *Builder) Add(r *Resource) {
 	}
 	r.Tags = b.shareTags(r.Tags)
 	p := b.prepare(r, row)
-	p.service = row.service
+	p.row = row
 	// Build indexes the ids, and finds the resources given twice, on a core
 	// it has to spare; hashing an id is cheapest here, where it was just
 	// read.
 	p.idHash = hashID(b.idSeed, r.ID)
-	if p.service != nil && !p.service.KeyHolder {
+	if row.service != nil && !row.service.KeyHolder {
 		b.workloads++
 	}
 	if len(b.resources) == cap(b.resources) {
@@ -134,8 +136,8 @@ func (b *Builder) Add(r *Resource) {
 // properties of workloads and role assignments are most of the memory, and
 // nothing reads them once their encryption or assignment is known.
 type prepared struct {
-	service *Service // ServiceFor the resource's type, so that Build need not look it up
-	idHash  uint64   // the hash of the resource's id in Build's index
+	row    *typeRow // of the resource's type, so that Build need not look it up
+	idHash uint64   // the hash of the resource's id in Build's index
 	// item is what was read, by the resource's type: a workload's
 	// *Encryption when reading it needs no other resource, a role
 	// assignment's *RoleAssignment, a vault's or Managed HSM's *Vault (its
@@ -154,7 +156,7 @@ type prepared struct {
 // could not be read of them in the order of the estate's lists. Reading a
 // large estate uses the most memory just before Build, so what can be read
 // here is read here.
-func (b *Builder) prepare(r *Resource, row typeRow) prepared {
+func (b *Builder) prepare(r *Resource, row *typeRow) prepared {
 	if row.graph {
 		switch r.Type {
 		case "microsoft.authorization/roleassignments":
@@ -536,13 +538,7 @@ func (b *Builder) Build() *Estate {
 	if n := b.workloads + len(placeholders); n > 0 {
 		e.Workloads = make([]*Workload, 0, n)
 	}
-	through := map[RefSpec][]*KeyRef{}
-	for _, r := range placeholders {
-		b.addWorkload(e, r, prepared{service: ServiceFor(r.Type)}, through)
-	}
-	for i, r := range b.resources {
-		b.addWorkload(e, r, *b.prepared.at(i), through)
-	}
+	b.addWorkloads(e, placeholders)
 	// The children workloads looked at (encryption protectors) are read, and
 	// so are the user-assigned identities their references name.
 	for _, list := range [][]*Resource{c.protectors, c.uais} {
@@ -553,7 +549,7 @@ func (b *Builder) Build() *Estate {
 	// What Add prepared is read; an Estate keeps none of it but the
 	// workloads and role assignments, which hold on to their chunks.
 	b.prepared, b.encs = chunkList[prepared]{}, chunkList[Encryption]{}
-	b.works, b.ras = chunkList[Workload]{}, chunkList[RoleAssignment]{}
+	b.ras = chunkList[RoleAssignment]{}
 	e.Collected = Collected{
 		Keys:               len(c.keys) > 0 || e.Header != nil,
 		DiagnosticSettings: len(c.diags) > 0 || e.Header != nil,
@@ -586,38 +582,43 @@ func (b *Builder) classify() (*Estate, kinds) {
 	}
 	var c kinds
 	for i, r := range b.resources {
+		p := b.prepared.at(i)
+		if !p.row.graph {
+			continue // a workload or a disk encryption set, for addWorkloads
+		}
+		if ra, ok := p.item.(*RoleAssignment); ok {
+			e.RoleAssignments = append(e.RoleAssignments, ra)
+			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
+			continue
+		}
 		switch r.Type {
 		case "microsoft.sql/servers/encryptionprotector", "microsoft.sql/managedinstances/encryptionprotector":
 			c.protectors = append(c.protectors, r)
 		case "microsoft.keyvault/vaults", "microsoft.keyvault/managedhsms":
-			v := b.prepared.at(i).item.(*Vault)
+			v := p.item.(*Vault)
 			e.Vaults = append(e.Vaults, v)
 			e.vaultByID[r.Key()] = v
 			e.vaultByName[vaultKey(v.HSM, Lower(r.Name))] = v
 		case "microsoft.keyvault/vaults/keys", "microsoft.keyvault/managedhsms/keys":
-			c.keys = append(c.keys, b.prepared.at(i).item.(*keyRead))
+			c.keys = append(c.keys, p.item.(*keyRead))
 		case "microsoft.managedidentity/userassignedidentities":
 			c.uais = append(c.uais, r)
 			e.uaiByID[r.Key()] = r
 			if id := Lower(r.Props.Str("clientid")); id != "" {
 				e.uaiByClientID[id] = r
 			}
-		case "microsoft.authorization/roleassignments":
-			ra := b.prepared.at(i).item.(*RoleAssignment)
-			e.RoleAssignments = append(e.RoleAssignments, ra)
-			e.assignmentsBy[ra.PrincipalID] = append(e.assignmentsBy[ra.PrincipalID], ra)
 		case "microsoft.authorization/roledefinitions":
 			c.roleDefs = append(c.roleDefs, r)
 		case "microsoft.resources/subscriptions":
 			c.subs = append(c.subs, r)
 		case "microsoft.insights/diagnosticsettings":
-			c.diags = append(c.diags, b.prepared.at(i).item.(*DiagnosticSetting))
+			c.diags = append(c.diags, p.item.(*DiagnosticSetting))
 		case "microsoft.eventgrid/systemtopics":
 			c.topics = append(c.topics, r)
 		case "microsoft.eventgrid/systemtopics/eventsubscriptions", "microsoft.eventgrid/eventsubscriptions":
 			e.EventSubs = append(e.EventSubs, &EventSubscription{Resource: r})
 		case "microsoft.insights/metricalerts", "microsoft.insights/scheduledqueryrules", "microsoft.insights/activitylogalerts":
-			e.Alerts = append(e.Alerts, b.prepared.at(i).item.(*AlertRule))
+			e.Alerts = append(e.Alerts, p.item.(*AlertRule))
 		case "microsoft.web/sites", "microsoft.web/sites/slots":
 			e.Apps = append(e.Apps, r)
 		}
@@ -668,29 +669,105 @@ func (b *Builder) keepLater(pairs []again) {
 	b.resources = b.resources[:n]
 }
 
-// addWorkload adds r to the workloads of e when its type has a service row
-// that is not a key holder, and to its disk encryption sets when it is a key
-// holder; p is what Add prepared of r.
-func (b *Builder) addWorkload(e *Estate, r *Resource, p prepared, through map[RefSpec][]*KeyRef) {
-	s := p.service
-	if s == nil {
-		return
+// addWorkloads adds the workloads among the placeholders and then the
+// resources to e, and the disk encryption sets among them. The resources
+// are read in parts, by as many goroutines as there are processors: a
+// workload's references are resolved in an Estate nothing writes to
+// meanwhile. What depends on the order of the workloads (a key's users,
+// which equal evidence they share) is done after, in that order.
+func (b *Builder) addWorkloads(e *Estate, placeholders []*Resource) {
+	parts := make([]workloadPart, 1+(len(b.resources)+workloadPartLen-1)/workloadPartLen)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			wr := workloadReader{e: e, through: map[RefSpec][]*KeyRef{}}
+			for {
+				k := int(next.Add(1)) - 1
+				switch {
+				case k >= len(parts):
+					return
+				case k == 0:
+					parts[0] = wr.read(placeholders, func(i int) prepared { return prepared{row: typeRows[placeholders[i].Type]} })
+				default:
+					lo, hi := (k-1)*workloadPartLen, min(k*workloadPartLen, len(b.resources))
+					parts[k] = wr.read(b.resources[lo:hi], func(i int) prepared { return *b.prepared.at(lo + i) })
+				}
+			}
+		})
 	}
-	if s.KeyHolder {
-		e.EncryptionSets = append(e.EncryptionSets, r)
-		return
+	wg.Wait()
+	for _, part := range parts {
+		for _, w := range part.read {
+			w.Evidence = b.shareEvidence(w.Evidence)
+		}
+		e.Workloads = append(e.Workloads, part.workloads...)
+		e.EncryptionSets = append(e.EncryptionSets, part.sets...)
 	}
-	var enc Encryption
-	if pe, ok := p.item.(*Encryption); ok {
-		enc = *pe
-	} else {
-		enc = s.Read(r, e)
-		enc.Evidence = b.shareEvidence(enc.Evidence)
-		if !graphTypes[r.Type] {
-			r.Props = released // as prepare does, once its children are linked
+	for _, w := range e.Workloads {
+		for i, ref := range w.KeyRefs {
+			// w is among the key's users only if an earlier reference of
+			// its own put it there.
+			if ref.Key != nil && !slices.ContainsFunc(w.KeyRefs[:i], func(o *KeyRef) bool { return o.Key == ref.Key }) {
+				ref.Key.Users = append(ref.Key.Users, w)
+			}
 		}
 	}
-	e.Workloads = append(e.Workloads, e.newWorkload(b.works.add(Workload{}), r, s, enc, through))
+}
+
+// workloadPartLen is how many resources make a part of addWorkloads: parts
+// small enough that its goroutines finish together.
+const workloadPartLen = 1 << 12
+
+// workloadPart is what a workloadReader makes of a part of the resources.
+type workloadPart struct {
+	workloads []*Workload
+	sets      []*Resource // disk encryption sets
+	read      []*Workload // those whose encryption was read here, not by Add; their evidence is not yet shared
+}
+
+// workloadReader reads workloads on one of addWorkloads' goroutines.
+type workloadReader struct {
+	e       *Estate
+	works   chunkList[Workload]   // where the workloads it reads are kept
+	through map[RefSpec][]*KeyRef // see newWorkload
+}
+
+// read makes the workloads among list, whose types have a service row that
+// is not a key holder, linked to their keys but not yet among their users,
+// and lists the disk encryption sets; prep(i) is what Add prepared of
+// list[i]. It writes to nothing shared but the properties of the workloads
+// it reads.
+func (wr *workloadReader) read(list []*Resource, prep func(i int) prepared) workloadPart {
+	var part workloadPart
+	e := wr.e
+	for i, r := range list {
+		p := prep(i)
+		s := p.row.service
+		if s == nil {
+			continue
+		}
+		if s.KeyHolder {
+			part.sets = append(part.sets, r)
+			continue
+		}
+		pe, prepared := p.item.(*Encryption)
+		var enc Encryption
+		if prepared {
+			enc = *pe
+		} else {
+			enc = s.Read(r, e)
+			if !graphTypes[r.Type] {
+				r.Props = released // as prepare does, once its children are linked
+			}
+		}
+		w := e.newWorkload(wr.works.add(Workload{}), r, s, enc, wr.through)
+		part.workloads = append(part.workloads, w)
+		if !prepared {
+			part.read = append(part.read, w)
+		}
+	}
+	return part
 }
 
 // addPlaceholders creates the SQL servers and managed instances that are known
@@ -1164,7 +1241,7 @@ func flatten(b *strings.Builder, v any) {
 const maxThrough = 4096
 
 // newWorkload makes w the workload whose encryption enc was read off r,
-// linked to its keys, and returns it. The references of workloads that reach their keys through one key holder (the
+// linked to its keys (but not among their users), and returns it. The references of workloads that reach their keys through one key holder (the
 // disks of one disk encryption set) are the same, so they share them: through
 // remembers them by the holder's RefSpec. Nothing modifies a KeyRef once made.
 func (e *Estate) newWorkload(w *Workload, r *Resource, s *Service, enc Encryption, through map[RefSpec][]*KeyRef) *Workload {
@@ -1184,13 +1261,6 @@ func (e *Estate) newWorkload(w *Workload, r *Resource, s *Service, enc Encryptio
 			w.KeyRefs = refs
 		} else {
 			w.KeyRefs = append(w.KeyRefs, refs...)
-		}
-	}
-	for i, ref := range w.KeyRefs {
-		// w is new, so it is among the key's users only if an earlier
-		// reference of its own put it there.
-		if ref.Key != nil && !slices.ContainsFunc(w.KeyRefs[:i], func(o *KeyRef) bool { return o.Key == ref.Key }) {
-			ref.Key.Users = append(ref.Key.Users, w)
 		}
 	}
 	return w
