@@ -209,6 +209,9 @@ type knownName struct {
 	// listed is set in the order of the properties of a type (see
 	// propertyOrder) when estate.PropertyMembers lists the name.
 	listed bool
+	// bitSet is set once m.bit is the name's bit (see nameBit), which the
+	// name cache keeps: a name met at a new index is not looked up again.
+	bitSet bool
 }
 
 // is reports whether the name is the one raw, whose key is k.
@@ -241,6 +244,9 @@ func (rd *reader) memberAt(order *[]knownName, i int, raw []byte, bits bool) (e 
 		return &o[i], false
 	}
 	e = rd.known(k, raw)
+	if bits && !e.bitSet {
+		e.m.bit, e.bitSet = rd.nameBit(e.m.lower), true
+	}
 	switch {
 	case i < len(o):
 		o[i] = *e
@@ -251,9 +257,6 @@ func (rd *reader) memberAt(order *[]knownName, i int, raw []byte, bits bool) (e 
 	default:
 		rd.spare = *e
 		e = &rd.spare
-	}
-	if bits {
-		e.m.bit = rd.nameBit(e.m.lower)
 	}
 	return e, true
 }
@@ -289,7 +292,7 @@ func (rd *reader) known(k nameKey, raw []byte) *knownName {
 	if !e.is(k, raw) {
 		text := rd.unquote(raw)
 		lower := estate.Lower(text)
-		e.key, e.raw, e.text = k, "", text
+		e.key, e.raw, e.text, e.bitSet = k, "", text, false
 		if k.n > maxKeyed {
 			e.raw = string(raw)
 		}
