@@ -213,7 +213,10 @@ func CurveRank(curve string) int {
 func (p *Policy) Classify(tags estate.Tags) (value string, classified, sensitive bool) {
 	for _, key := range p.Classification.TagKeys {
 		for _, t := range tags {
-			if v := strings.TrimSpace(t.Value); v != "" && strings.EqualFold(strings.TrimSpace(t.Key), key) {
+			if !strings.EqualFold(strings.TrimSpace(t.Key), key) {
+				continue // the key first: most tags are not classification tags
+			}
+			if v := strings.TrimSpace(t.Value); v != "" {
 				return v, true, slices.ContainsFunc(p.Classification.SensitiveValues, func(s string) bool { return strings.EqualFold(s, v) })
 			}
 		}
