@@ -79,6 +79,7 @@ type Builder struct {
 	probe      childProbe                   // the Lookup of prepare's reads
 	strs       map[string]string            // see share
 	reads      [readKinds]map[string]string // see read
+	lastRead   [readKinds]lastRead          // see read
 	appRefs    map[string]Object            // see appProps
 	diskSets   map[string][]RefSpec         // see diskRefs
 	tags       equalSet[Tags]               // see shareTags
@@ -367,10 +368,24 @@ const (
 
 // read returns share(read(raw)) for a string of a kind as a resource writes
 // it, remembering it for raw: role assignments mostly repeat their scopes and
-// roles as written, so most are read once, not once a resource. (Their
-// principals mostly differ, and are lower-case GUIDs that Lower returns as
-// they are.)
+// roles as written, so most are read once, not once a resource, and one
+// often repeats the last one's. (Their principals mostly differ: see
+// lowerPrincipal.)
 func (b *Builder) read(kind int, raw string, read func(string) string) string {
+	if last := &b.lastRead[kind]; last.raw == raw && last.read != "" {
+		return last.read
+	}
+	t := b.readOnce(kind, raw, read)
+	b.lastRead[kind] = lastRead{raw, t}
+	return t
+}
+
+// lastRead is the string Builder.read read last of a kind, and what it
+// returned.
+type lastRead struct{ raw, read string }
+
+// readOnce is read without looking at the last string read.
+func (b *Builder) readOnce(kind int, raw string, read func(string) string) string {
 	if t, ok := b.reads[kind][raw]; ok {
 		return t
 	}
@@ -388,7 +403,7 @@ func (b *Builder) read(kind int, raw string, read func(string) string) string {
 func (b *Builder) newRoleAssignment(r *Resource) *RoleAssignment {
 	p := r.Props
 	ra := b.ras.add(RoleAssignment{Resource: r, Scope: b.read(readScope, p.Str("scope"), scopeOf),
-		PrincipalID: b.share(Lower(p.Str("principalid"))), PrincipalType: p.Str("principaltype"),
+		PrincipalID: b.lowerPrincipal(p.Str("principalid")), PrincipalType: p.Str("principaltype"),
 		RoleID: b.read(readRole, p.Str("roledefinitionid"), roleGUID)})
 	if ra.Scope == "" {
 		if id, ok := ParseID(r.ID); ok {
@@ -396,6 +411,17 @@ func (b *Builder) newRoleAssignment(r *Resource) *RoleAssignment {
 		}
 	}
 	return ra
+}
+
+// lowerPrincipal returns Lower(id). Principals are mostly lower-case GUIDs,
+// which it returns as they are; one written otherwise is shared, as the
+// lower-case copies of an id written in upper case by many assignments
+// would each cost memory.
+func (b *Builder) lowerPrincipal(id string) string {
+	if l := Lower(id); l != id {
+		return b.share(l)
+	}
+	return id
 }
 
 // scopeOf reads the scope a role assignment writes.

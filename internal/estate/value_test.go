@@ -2,7 +2,9 @@ package estate
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestObjectAccessors(t *testing.T) {
@@ -110,5 +112,28 @@ func TestResourceTagAndIdentity(t *testing.T) {
 	var none *Identity
 	if none.Any() || none.SystemAssigned() {
 		t.Errorf("a nil identity has no identity")
+	}
+}
+
+// Lower returns what strings.ToLower does, and the string it was given when
+// that is lower-case ASCII, whatever byte stands where in it.
+func TestLower(t *testing.T) {
+	in := []string{"", "a", "microsoft.compute/disks", "Microsoft.Compute/disks", "20a7f113-c951-96b8-4e5c-bee6a40025aa",
+		"/SUBSCRIPTIONS/S", "abcdefgh@[`{", "äbcdefghij", "abcdefgh\u212a", "abcdefgh\x80", "İ"}
+	for c := range 256 {
+		for _, at := range []int{0, 3, 7, 8, 12} {
+			b := []byte("abcdefghijklm")
+			b[at] = byte(c)
+			in = append(in, string(b))
+		}
+	}
+	for _, s := range in {
+		got, want := Lower(s), strings.ToLower(s)
+		if got != want {
+			t.Errorf("Lower(%q) = %q, want %q", s, got, want)
+		}
+		if want == s && unsafe.StringData(got) != unsafe.StringData(s) {
+			t.Errorf("Lower(%q) made a copy", s)
+		}
 	}
 }
