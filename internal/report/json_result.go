@@ -18,6 +18,7 @@ import (
 // ruleFragments are the encoded parts of a rule's results that do not depend
 // on the resource.
 type ruleFragments struct {
+	id string // the rule's
 	// head opens a result and holds its "rule" member, up to the name of
 	// the "resource" member.
 	head []byte
@@ -54,11 +55,7 @@ func (e *jsonEncoder) result(r *rules.Result) {
 	e.b = e.resource.append(e.b, r.Resource)
 	e.b = append(e.b, resultResourceType...)
 	e.b = e.resourceType.append(e.b, r.ResourceType)
-	e.b = append(e.b, resultStatus...)
-	e.b = appendJSONString(e.b, string(r.Status))
-	e.b = append(e.b, resultSeverity...)
-	e.b = appendJSONString(e.b, r.Severity.String()) // as its MarshalText
-	e.b = append(e.b, resultMessage...)
+	e.b = appendStatusSeverity(e.b, r.Status, r.Severity)
 	if len(r.Evidence) > 0 {
 		e.messageEvidence(r.Message, r.Evidence)
 	} else {
@@ -76,23 +73,58 @@ func (e *jsonEncoder) result(r *rules.Result) {
 	e.b = append(e.b, resultClose...)
 }
 
+// resultStatuses are the statuses rules give, and statusSeverity the
+// members of a result from "status" to the name of "message" encoded for
+// each of them and each severity.
+var (
+	resultStatuses = [...]rules.Status{rules.Pass, rules.Fail, rules.Unknown, rules.Waived}
+	statusSeverity = func() (t [len(resultStatuses)][rules.Critical + 1]string) {
+		for i, st := range resultStatuses {
+			for sev := range t[i] {
+				t[i][sev] = string(encodeStatusSeverity(nil, st, rules.Severity(sev)))
+			}
+		}
+		return t
+	}()
+)
+
+// appendStatusSeverity appends a result's members from "status" to the name
+// of "message", encoded once for the statuses and severities rules give.
+func appendStatusSeverity(b []byte, st rules.Status, sev rules.Severity) []byte {
+	for i := range resultStatuses {
+		if st == resultStatuses[i] && uint(sev) < uint(len(statusSeverity[i])) {
+			return append(b, statusSeverity[i][sev]...)
+		}
+	}
+	return encodeStatusSeverity(b, st, sev)
+}
+
+// encodeStatusSeverity appends what appendStatusSeverity does, encoding it.
+func encodeStatusSeverity(b []byte, st rules.Status, sev rules.Severity) []byte {
+	b = append(b, resultStatus...)
+	b = appendJSONString(b, string(st))
+	b = append(b, resultSeverity...)
+	b = appendJSONString(b, sev.String()) // as its MarshalText
+	return append(b, resultMessage...)
+}
+
 // fragments returns the encoded parts of r's rule, encoding them when the
 // rule is new to the encoder or r's remediation or frameworks are not those
 // encoded last for it.
 func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
-	f := e.rules[r.Rule]
+	if e.rules == nil {
+		e.rules = &ruleTable{}
+	}
+	f := e.rules.find(r.Rule)
 	if f != nil && f.remediation == r.Remediation && slices.Equal(f.frameworks, r.Frameworks) {
 		return f
 	}
 	if f == nil {
-		if e.rules == nil {
-			e.rules = map[string]*ruleFragments{}
-		}
-		f = &ruleFragments{}
+		f = &ruleFragments{id: r.Rule}
 		f.head = append(f.head, resultOpen...)
 		f.head = appendJSONString(f.head, r.Rule)
 		f.head = append(f.head, resultResource...)
-		e.rules[r.Rule] = f
+		e.rules.add(f)
 	}
 	// The frameworks are copied: the cache must not change if the
 	// result's slice does.
@@ -110,6 +142,35 @@ func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
 		f.tail = fe.b
 	}
 	return f
+}
+
+// ruleTable holds the fragments of the rules an encoder has met, in the
+// order met. A resource's results come in the catalog's order of rules, so
+// the rule after the one looked up last is mostly the next result's, and
+// comparing ids from there costs less than hashing the id for a map.
+type ruleTable struct {
+	list []*ruleFragments
+	last int // the index in list of the rule looked up last
+}
+
+// find returns the fragments of the rule id, or nil.
+func (t *ruleTable) find(id string) *ruleFragments {
+	for range t.list {
+		if t.last++; t.last == len(t.list) {
+			t.last = 0
+		}
+		if f := t.list[t.last]; f.id == id {
+			return f
+		}
+	}
+	return nil
+}
+
+// add adds the fragments of a rule find does not know, as the one looked up
+// last.
+func (t *ruleTable) add(f *ruleFragments) {
+	t.list = append(t.list, f)
+	t.last = len(t.list) - 1
 }
 
 // Rules hand out one evidence map to all results whose evidence is equal,
