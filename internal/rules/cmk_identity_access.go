@@ -30,7 +30,7 @@ var cmkIdentityAccess = &Rule{
 		"--assignee-object-id <principal-id> --scope /keys/<key>. A detached identity: attach it again (az <service> identity assign …).",
 	Frameworks: []string{"MCSB DP-5", "MCSB IM-3", "PCI-DSS 3.6.1", "HIPAA 164.312(a)(2)(iv)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		return judgeRefs(env, w, func(ref *estate.KeyRef) refVerdict { return identityAccess(env, w, ref) })
+		return judgeRefs(env, w, &env.accessRefs, func(ref *estate.KeyRef) refVerdict { return identityAccess(env, w, ref) })
 	},
 }
 

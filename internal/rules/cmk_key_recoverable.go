@@ -23,7 +23,7 @@ var cmkKeyRecoverable = &Rule{
 	Frameworks: []string{"MCSB DP-8", "CIS Azure 2.0 8.5", "PCI-DSS 3.6.1", "PCI-DSS 3.7.3",
 		"HIPAA 164.308(a)(7)(i)", "HIPAA 164.308(a)(7)(ii)(A)", "HIPAA 164.312(a)(2)(ii)", "HIPAA 164.312(c)(1)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		return judgeRefs(env, w, func(ref *estate.KeyRef) refVerdict { return keyRecoverable(env, ref) })
+		return judgeRefs(env, w, &env.recoverableRefs, func(ref *estate.KeyRef) refVerdict { return keyRecoverable(env, ref) })
 	},
 }
 

@@ -28,7 +28,7 @@ var cmkKeyUsable = &Rule{
 		"deleted key (az keyvault key recover --vault-name <vault> --name <key>), or point the resource at a usable key.",
 	Frameworks: []string{"MCSB DP-5", "MCSB DP-6", "PCI-DSS 3.7.4", "PCI-DSS 3.7.5", "HIPAA 164.308(a)(7)(ii)(B)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
-		return judgeRefs(env, w, func(ref *estate.KeyRef) refVerdict { return keyUsable(env, w, ref) })
+		return judgeRefs(env, w, &env.usableRefs, func(ref *estate.KeyRef) refVerdict { return keyUsable(env, w, ref) })
 	},
 }
 

@@ -20,30 +20,39 @@ var cmkRequired = &Rule{
 		"CIS Azure 2.0 3.12 (storage)", "CIS Azure 2.0 4.1.3 (SQL)", "CIS Azure 2.0 7.3 (disks)"},
 	Workload: func(env *Env, w *estate.Workload) Outcome {
 		c := classify(env, w.Resource)
-		value, classified, sensitive := c.Value, c.Tagged, c.Sensitive
-		ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
-			str("classification", classificationLabel(value, classified)).strMap(w.Evidence)
-		msg := env.messages.start()
-		switch {
-		case !sensitive:
-			msg = strconv.AppendQuote(append(msg, "classified "...), value)
-			msg = append(msg, ", which does not require a customer-managed key"...)
-			return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
-		case w.CMK == estate.CMKCustomer:
-			msg = append(append(msg, w.Service.Name...), " uses a customer-managed key"...)
-			return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
-		case w.CMK == estate.CMKUnknown:
-			return Outcome{Status: Unknown, Evidence: ev.done(),
-				Message: "the snapshot does not show how " + w.Name + " is encrypted (" + evidenceText(w.Evidence) + ")"}
+		if w.CMK == estate.CMKUnknown {
+			return judgeRequired(env, w, c) // may name w
 		}
-		ev.str("enable", w.Service.Enable)
-		if classified {
-			msg = strconv.AppendQuote(append(msg, "classified "...), value)
-			msg = append(msg, " but encrypted with platform-managed keys ("...)
-		} else {
-			msg = append(msg, "unclassified (treated as sensitive) and encrypted with platform-managed keys ("...)
-		}
-		msg = append(appendEvidenceText(msg, w.Evidence), ')')
-		return Outcome{Status: Fail, Message: env.messages.intern(msg), Evidence: ev.done()}
+		return byShape(env, requiredRule, w, c, judgeRequired)
 	},
+}
+
+// judgeRequired judges workload w, whose classification is c, for
+// cmk-required.
+func judgeRequired(env *Env, w *estate.Workload, c classification) Outcome {
+	value, classified, sensitive := c.Value, c.Tagged, c.Sensitive
+	ev := env.evidence.start().str("service", w.Service.Name).str("encryption", w.CMK.String()).
+		str("classification", classificationLabel(value, classified)).strMap(w.Evidence)
+	msg := env.messages.start()
+	switch {
+	case !sensitive:
+		msg = strconv.AppendQuote(append(msg, "classified "...), value)
+		msg = append(msg, ", which does not require a customer-managed key"...)
+		return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
+	case w.CMK == estate.CMKCustomer:
+		msg = append(append(msg, w.Service.Name...), " uses a customer-managed key"...)
+		return Outcome{Status: Pass, Message: env.messages.intern(msg), Evidence: ev.done()}
+	case w.CMK == estate.CMKUnknown:
+		return Outcome{Status: Unknown, Evidence: ev.done(),
+			Message: "the snapshot does not show how " + w.Name + " is encrypted (" + evidenceText(w.Evidence) + ")"}
+	}
+	ev.str("enable", w.Service.Enable)
+	if classified {
+		msg = strconv.AppendQuote(append(msg, "classified "...), value)
+		msg = append(msg, " but encrypted with platform-managed keys ("...)
+	} else {
+		msg = append(msg, "unclassified (treated as sensitive) and encrypted with platform-managed keys ("...)
+	}
+	msg = append(appendEvidenceText(msg, w.Evidence), ')')
+	return Outcome{Status: Fail, Message: env.messages.intern(msg), Evidence: ev.done()}
 }

@@ -116,9 +116,20 @@ type Env struct {
 	// usable, recoverable and access remember the verdicts of
 	// cmk-key-usable, cmk-key-recoverable and cmk-identity-access: the
 	// disks behind one disk encryption set ask the same questions.
-	usable      verdicts[usableQuestion]
-	recoverable verdicts[recoverableQuestion]
-	access      verdicts[accessQuestion]
+	usable      verdicts[usableQuestion, refVerdict]
+	recoverable verdicts[recoverableQuestion, refVerdict]
+	access      verdicts[accessQuestion, refVerdict]
+	// usableRefs, recoverableRefs and accessRefs remember their outcomes on
+	// workloads with one key reference (see judgeRefs).
+	usableRefs, recoverableRefs, accessRefs verdicts[refsQuestion, Outcome]
+	// shapes remember the outcomes of cmk-classified, cmk-overapplied and
+	// cmk-required by the shape of the workload, and shape is the workload
+	// whose shape was looked up last (see byShape).
+	shapes verdicts[shapeQuestion, *shapeVerdicts]
+	shape  struct {
+		w *estate.Workload
+		v *shapeVerdicts
+	}
 	// last is the classification of the resource classified last: the
 	// engine judges a resource by all its rules in turn, and several ask.
 	last struct {

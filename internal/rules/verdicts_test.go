@@ -3,7 +3,7 @@ package rules
 import "testing"
 
 func TestVerdictsRemember(t *testing.T) {
-	var c verdicts[int]
+	var c verdicts[int, refVerdict]
 	asked := 0
 	judge := func(q int) refVerdict {
 		asked++

@@ -2,8 +2,10 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 )
@@ -74,6 +76,63 @@ func classify(env *Env, r *estate.Resource) classification {
 	c.Empty = !classified && c.Tag != ""
 	env.last.r, env.last.c = r, c
 	return c
+}
+
+// shapeQuestion is everything cmk-classified, cmk-overapplied and
+// cmk-required read of a workload when their outcome does not name it: its
+// service, encryption, the evidence of its encryption (by identity: the
+// builder shares equal ones) and its classification. A few thousand shapes
+// serve an estate's hundreds of thousands of workloads.
+type shapeQuestion struct {
+	service  *estate.Service
+	cmk      estate.CMKState
+	evidence unsafe.Pointer
+	c        classification
+}
+
+// shapeOf returns the shape of workload w, whose classification is c.
+func shapeOf(w *estate.Workload, c classification) shapeQuestion {
+	return shapeQuestion{w.Service, w.CMK, reflect.ValueOf(w.Evidence).UnsafePointer(), c}
+}
+
+// shapeRule numbers the rules that byShape remembers the outcomes of.
+type shapeRule int
+
+const (
+	classifiedRule shapeRule = iota
+	overappliedRule
+	requiredRule
+	shapeRules
+)
+
+// shapeVerdicts are the outcomes on the workloads of one shape, by
+// shapeRule; a zero Outcome is one not judged yet.
+type shapeVerdicts [shapeRules]Outcome
+
+// byShape returns judge's outcome for rule on w, whose classification is
+// c, as remembered for the shape of w when a workload of that shape was
+// judged before; the caller knows that the outcome reads no more of w than
+// its shape. The rules judge a workload in turn, so the shape is looked up
+// once for all of them. A count-only Env judges again: a status alone costs
+// less than looking it up.
+func byShape(env *Env, rule shapeRule, w *estate.Workload, c classification,
+	judge func(*Env, *estate.Workload, classification) Outcome) Outcome {
+	if env.countOnly {
+		return judge(env, w, c)
+	}
+	if env.shape.w != w {
+		q := shapeOf(w, c)
+		v, ok := env.shapes.lookup(q)
+		if !ok {
+			v = env.shapes.remember(q, new(shapeVerdicts))
+		}
+		env.shape.w, env.shape.v = w, v
+	}
+	o := &env.shape.v[rule]
+	if !o.Applies() {
+		*o = judge(env, w, c)
+	}
+	return *o
 }
 
 // tagKey returns the key, as written, of the first tag of r that matches one
@@ -178,6 +237,17 @@ func statusRank(s Status) int {
 	return 0
 }
 
+// refsQuestion is everything judgeRefs reads of a workload with one key
+// reference: the service and encryption its evidence names, and the
+// reference (which the disks behind one disk encryption set share) and
+// whether AKS KMS uses it, which decide the verdict.
+type refsQuestion struct {
+	service *estate.Service
+	cmk     estate.CMKState
+	ref     *estate.KeyRef
+	kms     bool
+}
+
 // judgeRefs applies judge to every key reference of a workload and combines the
 // verdicts into one outcome: the worst status wins (fail over unknown over
 // pass), the message gives the reasons of the references that have it, and the
@@ -185,8 +255,25 @@ func statusRank(s Status) int {
 // key is not applicable, unless it says it uses a customer-managed key: then
 // the key cannot be judged and the outcome is unknown. A count-only Env gets
 // the worst status alone, and judge may leave the verdicts' reasons and
-// evidence out.
-func judgeRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
+// evidence out. The outcome on a workload with one reference, reached
+// through another resource, is remembered in seen by the refsQuestion it
+// answers.
+func judgeRefs(env *Env, w *estate.Workload, seen *verdicts[refsQuestion, Outcome], judge func(*estate.KeyRef) refVerdict) Outcome {
+	if len(w.KeyRefs) != 1 || len(w.KeyRefs[0].Via) == 0 {
+		// A reference the workload names itself is its own: only those
+		// reached through another resource (the disk encryption set of
+		// many disks) are shared.
+		return combineRefs(env, w, judge)
+	}
+	q := refsQuestion{w.Service, w.CMK, w.KeyRefs[0], kmsRef(w, w.KeyRefs[0])}
+	if o, ok := seen.lookup(q); ok {
+		return o
+	}
+	return seen.remember(q, combineRefs(env, w, judge))
+}
+
+// combineRefs is judgeRefs without remembering.
+func combineRefs(env *Env, w *estate.Workload, judge func(*estate.KeyRef) refVerdict) Outcome {
 	if len(w.KeyRefs) == 0 {
 		if w.CMK == estate.CMKCustomer {
 			return env.Unknownf(Ev("service", w.Service.Name, "encryption", w.CMK.String()),
