@@ -202,10 +202,13 @@ func contextStream(e *estate.Estate, judged []judgedResource, tags func(estate.T
 		}},
 		Chains: report.ContextList[report.Chain]{N: len(e.Workloads), Range: func(lo, hi int) iter.Seq[*report.Chain] {
 			return func(yield func(*report.Chain) bool) {
-				var ch report.Chain
+				var (
+					ch   report.Chain
+					memo chainMemo
+				)
 				for _, w := range e.Workloads[lo:hi] {
 					for _, ref := range w.KeyRefs {
-						if ch = chainOf(w, ref); !yield(&ch) {
+						if ch = chainOf(w, ref, &memo); !yield(&ch) {
 							return
 						}
 					}
@@ -248,17 +251,16 @@ func describeKey(k *estate.Key, scratch *keyScratch) report.Key {
 }
 
 // chainOf describes a workload's chain through one key reference; its Via
-// is the reference's.
-func chainOf(w *estate.Workload, ref *estate.KeyRef) report.Chain {
+// is the reference's. memo keeps the strings made for the chain before.
+func chainOf(w *estate.Workload, ref *estate.KeyRef, memo *chainMemo) report.Chain {
 	ch := report.Chain{Workload: w.ID, Field: ref.Field, Via: ref.Via, KeyURI: ref.Raw,
 		Problem: cmpOr(ref.ParseErr, ref.Unresolved)}
 	if ref.ParseErr == "" && ref.Unresolved == "" {
-		ch.KeyURI = ref.URI.String()
-		if ref.URI.Host == "" && ref.Vault != nil && ref.Vault.Host != "" {
-			u := ref.URI
+		u := ref.URI
+		if u.Host == "" && ref.Vault != nil && ref.Vault.Host != "" {
 			u.Host = ref.Vault.Host
-			ch.KeyURI = u.String()
 		}
+		ch.KeyURI = memo.keyURI(u)
 	}
 	if ref.Key != nil {
 		ch.Key = ref.Key.ID
@@ -268,10 +270,36 @@ func chainOf(w *estate.Workload, ref *estate.KeyRef) report.Chain {
 	}
 	id := ref.Identity
 	if ref.Unresolved == "" {
-		ch.Identity = report.Identity{Kind: string(id.Kind), Label: id.Label(), ResourceID: id.ResourceID,
+		ch.Identity = report.Identity{Kind: string(id.Kind), Label: memo.label(id), ResourceID: id.ResourceID,
 			PrincipalID: id.PrincipalID, Problem: id.Problem, Unknown: id.Unknown}
 	}
 	return ch
+}
+
+// chainMemo is the key URI and the identity chainOf described last, and
+// their strings: workloads listed together mostly share their key and
+// identity, whose strings are then made once for all of them.
+type chainMemo struct {
+	uri      estate.KeyURI
+	uriText  string // uri.String(); "" before the first
+	identity estate.IdentityRef
+	labelOf  string // identity.Label(); "" before the first
+}
+
+// keyURI returns u.String().
+func (m *chainMemo) keyURI(u estate.KeyURI) string {
+	if m.uriText == "" || u != m.uri {
+		m.uri, m.uriText = u, u.String()
+	}
+	return m.uriText
+}
+
+// label returns id.Label().
+func (m *chainMemo) label(id estate.IdentityRef) string {
+	if m.labelOf == "" || id != m.identity {
+		m.identity, m.labelOf = id, id.Label()
+	}
+	return m.labelOf
 }
 
 // judgedResource is a resource results are about, as the context needs it
@@ -304,12 +332,10 @@ func judgedResources(e *estate.Estate, results []rules.Result) []judgedResource 
 // describe describes a judged resource for the report context, its tags as
 // contextStream says; its source is in src.
 func describe(j judgedResource, tags func(estate.Tags) map[string]string, src *report.Source) report.Resource {
-	rc := report.Resource{ID: j.id, Type: j.typ}
-	id, _ := estate.ParseID(j.id)
-	rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(j.id)
+	rc := report.Resource{ID: j.id, Type: j.typ, Subscription: subscription(j.id), ResourceGroup: resourceGroup(j.id)}
 	if r := j.r; r != nil {
 		rc.Service = serviceName(r)
-		rc.Name = cmpOr(lastName(r.ID), rc.Name)
+		rc.Name = lastName(r.ID)
 		rc.Location = r.Location
 		if tags != nil {
 			rc.Tags = tags(r.Tags)
@@ -321,7 +347,27 @@ func describe(j judgedResource, tags func(estate.Tags) map[string]string, src *r
 			rc.Source = src
 		}
 	}
+	if rc.Name == "" {
+		id, _ := estate.ParseID(j.id)
+		rc.Name = id.Name
+	}
 	return rc
+}
+
+// subscription returns estate.ParseID(id).Subscription, the lower-cased
+// subscription an id is under, without parsing the whole id in the usual
+// case (parsing is most of describing a resource): an id that starts with
+// "/subscriptions/" and has no empty segment, no trailing slash and a few
+// segments names its subscription in the segment after. ParseID reads all
+// other ids.
+func subscription(id string) string {
+	if rest, ok := strings.CutPrefix(id, "/subscriptions/"); ok && !strings.HasSuffix(id, "/") &&
+		!strings.Contains(id, "//") && strings.Count(id, "/") <= 16 {
+		sub, _, _ := strings.Cut(rest, "/")
+		return estate.Lower(sub)
+	}
+	p, _ := estate.ParseID(id)
+	return p.Subscription
 }
 
 // serviceName names what kind of thing a judged resource is: its service for

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/report"
 	"github.com/cmkguard/cmkguard/internal/report/sariftest"
 )
@@ -212,6 +214,84 @@ func TestScanExampleEstateSARIF(t *testing.T) {
 		loc := r.Locations[0].PhysicalLocation
 		if !strings.HasPrefix(loc.ArtifactLocation.URI, "../../examples/estate/") || loc.Region.StartLine < 1 {
 			t.Fatalf("location %+v does not name the input file and line", loc)
+		}
+	}
+}
+
+// TestSubscription holds subscription to what estate.ParseID reads, on the
+// ids its short cut takes and on odd ones it leaves to ParseID.
+func TestSubscription(t *testing.T) {
+	long := "/subscriptions/abc" + strings.Repeat("/a", 60)
+	cases := []struct{ id, want string }{
+		{"/subscriptions/ABC-def/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa", "abc-def"},
+		{"/subscriptions/abc", "abc"},
+		{"/subscriptions/abc/", "abc"},
+		{"/subscriptions/abc//", ""},
+		{"/subscriptions/", ""},
+		{"/subscriptions//rg", ""},
+		{"/subscriptions/abc/resourceGroups//providers/a.b/c/d", ""},
+		{"/subscriptions/abc" + strings.Repeat("/a", 7), "abc"},
+		{"/subscriptions/abc" + strings.Repeat("/a", 8), "abc"},
+		{long, "abc"},
+		{long + "//a", ""},
+		{"/Subscriptions/ABC/resourceGroups/rg", "abc"},
+		{"/subscriptions/ÄBC/resourceGroups/rg", "äbc"},
+		{"subscriptions/abc/resourceGroups/rg", ""},
+		{"//subscriptions/abc", ""},
+		{"/providers/Microsoft.Management/managementGroups/mg", ""},
+		{"/tenants/t/subscriptions/abc", ""},
+		{"/", ""},
+		{"", ""},
+	}
+	for _, c := range cases {
+		p, _ := estate.ParseID(c.id)
+		if got := subscription(c.id); got != c.want || got != p.Subscription {
+			t.Errorf("subscription(%q) = %q, want %q (ParseID: %q)", c.id, got, c.want, p.Subscription)
+		}
+	}
+}
+
+// TestDescribeName names a judged resource by the estate's id when the
+// estate holds it, and by the judged id otherwise.
+func TestDescribeName(t *testing.T) {
+	cases := []struct {
+		id   string
+		r    *estate.Resource
+		want string
+	}{
+		{"/subscriptions/s/resourceGroups/rg/providers/a.b/c/name", nil, "name"},
+		{"/subscriptions/s/resourceGroups/rg/providers/a.b/c/name", &estate.Resource{ID: "/subscriptions/s/resourceGroups/rg/providers/a.b/c/Name/"}, "Name"},
+		{"/subscriptions/s//providers/a.b/c/name", nil, ""},
+		{"/subscriptions/s//providers/a.b/c/name", &estate.Resource{ID: "/subscriptions/s//providers/a.b/c/name"}, "name"},
+		{"///", &estate.Resource{ID: "///"}, ""},
+	}
+	for _, c := range cases {
+		var src report.Source
+		if got := describe(judgedResource{id: c.id, r: c.r}, nil, &src).Name; got != c.want {
+			t.Errorf("describe(%q).Name = %q, want %q", c.id, got, c.want)
+		}
+	}
+}
+
+// TestChainOfMemo describes chains with one memo as with a new memo each.
+func TestChainOfMemo(t *testing.T) {
+	vault := &estate.Vault{Resource: &estate.Resource{ID: "/v"}, Host: "kv.example.net"}
+	uami := estate.IdentityRef{Kind: estate.IdentityUser, ResourceID: "/subscriptions/s/providers/x.y/identities/uami"}
+	refs := []*estate.KeyRef{
+		{URI: estate.KeyURI{Vault: "kv", Name: "k"}, Identity: uami},
+		{URI: estate.KeyURI{Vault: "kv", Name: "k"}, Identity: uami},
+		{URI: estate.KeyURI{Vault: "kv", Name: "k"}, Vault: vault, Identity: estate.IdentityRef{Kind: estate.IdentitySystem, Holder: "/a/b"}},
+		{URI: estate.KeyURI{Vault: "kv", Name: "k", Version: "1"}, Identity: estate.IdentityRef{Kind: estate.IdentitySystem, Holder: "/a/c"}},
+		{Raw: "bad", ParseErr: "not a key"},
+		{URI: estate.KeyURI{Vault: "kv", Name: "k"}, Unresolved: "gone", Identity: uami},
+		{URI: estate.KeyURI{Vault: "kv", HSM: true, Name: "k"}, Identity: uami},
+	}
+	w := &estate.Workload{Resource: &estate.Resource{ID: "/w"}}
+	var memo chainMemo
+	for i, ref := range refs {
+		got, want := chainOf(w, ref, &memo), chainOf(w, ref, &chainMemo{})
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("ref %d: %+v, want %+v", i, got, want)
 		}
 	}
 }
