@@ -683,3 +683,23 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestResultEncoderAllocs holds ResultEncoder to appending with an encoder
+// on the stack (see jsonEncoder): once it has met a result, appending it
+// again allocates nothing, where an encoder moved to the heap would cost an
+// allocation each time.
+func TestResultEncoderAllocs(t *testing.T) {
+	r := &rules.Result{Rule: "r", Resource: "/subscriptions/s/resourceGroups/rg/providers/a.b/c/d", ResourceType: "a.b/c",
+		Status: rules.Fail, Severity: rules.High, Message: "m", Remediation: "fix", Frameworks: []string{"F 1"},
+		Evidence: map[string]any{"keys": []map[string]any{{"id": "/k"}}, "n": 1}}
+	var enc ResultEncoder
+	buf := make([]byte, 0, 4096)
+	for range 3 {
+		if _, err := enc.Append(buf, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { enc.Append(buf, r) }); n != 0 {
+		t.Errorf("Append allocates %v times per result met before, want 0", n)
+	}
+}
