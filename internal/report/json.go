@@ -92,25 +92,16 @@ type ResultEncoder struct{ e jsonEncoder }
 
 // Append appends r to b as AppendJSONResult does.
 func (re *ResultEncoder) Append(b []byte, r *rules.Result) ([]byte, error) {
+	re.e.b, re.e.err = b, nil
 	if re.e.evidenceCache == nil {
-		re.e = jsonEncoder{rules: &ruleTable{}, evidenceCache: &evidenceCache{}, plain: &plainStrings{},
-			resource: &lastString{}, resourceType: &lastString{}}
+		re.e.evidenceCache, re.e.plain = &evidenceCache{}, &plainStrings{}
 	}
-	// A copy on the stack appends: see jsonEncoder.
-	e := re.e
-	e.b = b
-	e.result(r)
-	return e.b, e.err
+	re.e.result(r)
+	b, re.e.b = re.e.b, nil
+	return b, re.e.err
 }
 
 // jsonEncoder appends JSON to b and hands it to w in large pieces.
-//
-// An encoder that lives on the heap pays for every append while the
-// garbage collector marks: storing b back is a pointer write, which the
-// collector's write barrier records. A report of gigabytes is millions of
-// appends, so hot loops append with an encoder on the stack, and what an
-// encoder keeps from one result or element to the next is behind pointers
-// that a copy shares.
 type jsonEncoder struct {
 	w     io.Writer
 	b     []byte
@@ -119,9 +110,8 @@ type jsonEncoder struct {
 	// evidenceCache, when not nil, holds the encodings of evidence
 	// maps seen before; see messageEvidence.
 	evidenceCache *evidenceCache
-	// resource and resourceType, when not nil, are the last of a
-	// result's.
-	resource, resourceType *lastString
+	// resource and resourceType are the last of a result's.
+	resource, resourceType lastString
 	// plain, when not nil, holds long strings met before that are
 	// written as they are.
 	plain *plainStrings
@@ -132,9 +122,8 @@ type jsonEncoder struct {
 // 32 or 64 KiB to a pipe takes twice the time.
 const jsonChunk = 1 << 20
 
-func newJSONEncoder(w io.Writer) jsonEncoder {
-	return jsonEncoder{w: w, b: make([]byte, 0, jsonChunk), evidenceCache: &evidenceCache{}, plain: &plainStrings{},
-		resource: &lastString{}, resourceType: &lastString{}}
+func newJSONEncoder(w io.Writer) *jsonEncoder {
+	return &jsonEncoder{w: w, b: make([]byte, 0, jsonChunk), evidenceCache: &evidenceCache{}, plain: &plainStrings{}}
 }
 
 func (e *jsonEncoder) flush() error {

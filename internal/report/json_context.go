@@ -173,40 +173,22 @@ func (e *jsonEncoder) context(c *ContextStream) {
 func (e *jsonEncoder) contextBlock(c *ContextStream, blk *contextBlock) {
 	switch blk.list {
 	case 0:
-		contextElements(e, c.Resources, blk)
+		contextElements(e, c.Resources, blk, (*jsonEncoder).contextResource)
 	case 1:
-		contextElements(e, c.Keys, blk)
+		contextElements(e, c.Keys, blk, (*jsonEncoder).contextKey)
 	case 2:
-		contextElements(e, c.Vaults, blk)
+		contextElements(e, c.Vaults, blk, (*jsonEncoder).contextVault)
 	case 3:
-		contextElements(e, c.Chains, blk)
+		contextElements(e, c.Chains, blk, (*jsonEncoder).contextChain)
 	}
 }
 
 // contextElements encodes the elements of a block of list, each after
-// contextSeparator. The loop's body is a function that Range calls, and an
-// encoder it names would live on the heap (see jsonEncoder): each element is
-// appended by a copy of e on the stack.
-func contextElements[T any](e *jsonEncoder, list ContextList[T], blk *contextBlock) {
+// contextSeparator.
+func contextElements[T any](e *jsonEncoder, list ContextList[T], blk *contextBlock, write func(*jsonEncoder, *T)) {
 	for x := range list.Range(blk.lo, blk.hi) {
-		el := *e
-		el.b = append(el.b, contextSeparator...)
-		el.contextElement(x)
-		e.b, e.err = el.b, el.err
-	}
-}
-
-// contextElement writes an element of a context list.
-func (e *jsonEncoder) contextElement(x any) {
-	switch x := x.(type) {
-	case *Resource:
-		e.contextResource(x)
-	case *Key:
-		e.contextKey(x)
-	case *Vault:
-		e.contextVault(x)
-	case *Chain:
-		e.contextChain(x)
+		e.b = append(e.b, contextSeparator...)
+		write(e, x)
 	}
 }
 

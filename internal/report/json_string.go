@@ -137,11 +137,8 @@ type lastString struct {
 }
 
 // append appends s as appendJSONString does, from the encoding it keeps
-// when s is the string it encoded last; l may be nil.
+// when s is the string it encoded last.
 func (l *lastString) append(b []byte, s string) []byte {
-	if l == nil {
-		return appendJSONString(b, s)
-	}
 	if l.enc == nil || s != l.s {
 		l.s, l.enc = s, appendJSONString(l.enc[:0], s)
 	}

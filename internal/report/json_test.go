@@ -684,10 +684,8 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestResultEncoderAllocs holds ResultEncoder to appending with an encoder
-// on the stack (see jsonEncoder): once it has met a result, appending it
-// again allocates nothing, where an encoder moved to the heap would cost an
-// allocation each time.
+// TestResultEncoderAllocs holds ResultEncoder to its caches: once it has
+// met a result, appending it again allocates nothing.
 func TestResultEncoderAllocs(t *testing.T) {
 	r := &rules.Result{Rule: "r", Resource: "/subscriptions/s/resourceGroups/rg/providers/a.b/c/d", ResourceType: "a.b/c",
 		Status: rules.Fail, Severity: rules.High, Message: "m", Remediation: "fix", Frameworks: []string{"F 1"},
