@@ -33,7 +33,7 @@ var keyvaultLeastPrivilege = &Rule{
 			return o
 		}
 		var offenders, undetermined, people []map[string]string
-		for _, h := range privilegedHolders(env, v) {
+		for _, h := range holdersOf(env, v) {
 			switch {
 			case h.workload && h.unsure == "":
 				offenders = append(offenders, h.evidence(v))
@@ -145,9 +145,31 @@ func permissionModel(v *estate.Vault) string {
 	return "access policies"
 }
 
+// holdersOf returns privilegedHolders(env, v), worked out once per
+// evaluation: a scan judges every vault in both its passes, and the grants
+// behind a vault's few holders cost more to find than the holders cost to
+// keep. The list is shared: read it, never change it.
+func holdersOf(env *Env, v *estate.Vault) []holder {
+	ix := env.ix()
+	ix.holdersMu.Lock()
+	hs, ok := ix.holders[v]
+	ix.holdersMu.Unlock()
+	if ok {
+		return hs
+	}
+	hs = privilegedHolders(env, v)
+	ix.holdersMu.Lock()
+	if ix.holders == nil {
+		ix.holders = map[*estate.Vault][]holder{}
+	}
+	ix.holders[v] = hs
+	ix.holdersMu.Unlock()
+	return hs
+}
+
 // privilegedHolders lists every grant on the vault that gives key management or
 // administration, or whose effect cannot be known, with the kind of principal
-// holding it. The list is the Env's buffer, valid until the next call.
+// holding it.
 func privilegedHolders(env *Env, v *estate.Vault) []holder {
 	grants := env.Estate.AppendGrants(env.grants[:0], v, v.ID, "")
 	for _, scope := range env.Estate.KeyScopesWithAssignments(v) {
@@ -162,7 +184,7 @@ func privilegedHolders(env *Env, v *estate.Vault) []holder {
 		grants = kept
 	}
 	env.grants = grants
-	out := env.holders[:0]
+	var out []holder
 	policy := 0 // Grants lists access policies first, in the vault's order
 	for _, g := range grants {
 		h := holder{principal: g.PrincipalID, via: g.Via, role: g.Role, roleID: g.RoleID, scope: g.Scope}
@@ -196,7 +218,6 @@ func privilegedHolders(env *Env, v *estate.Vault) []holder {
 			out = append(out, h)
 		}
 	}
-	env.holders = out
 	return out
 }
 

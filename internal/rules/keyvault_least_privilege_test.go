@@ -1,6 +1,11 @@
 package rules
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/cmkguard/cmkguard/internal/policy"
+)
 
 func TestKeyvaultLeastPrivilege(t *testing.T) {
 	pass := []string{"pass.json", "pass-assignments.json"}
@@ -35,4 +40,24 @@ func TestKeyvaultLeastPrivilege(t *testing.T) {
 		{Name: "RBAC vault without role assignments", Files: []string{"unknown-no-assignments.json"}, Resource: "vaults/kv-lp-noras-rbac", Want: Unknown},
 		{Name: "access policies alone can fail it", Files: []string{"unknown-no-assignments.json"}, Resource: "vaults/kv-lp-noras-mi", Want: Fail},
 	})
+}
+
+// TestHoldersOfOnce checks that a vault's holders are found once per
+// evaluation, whichever Env asks, and are the holders privilegedHolders finds.
+func TestHoldersOfOnce(t *testing.T) {
+	e := loadFixture(t, "keyvault-least-privilege", "fail.json", "fail-assignments.json")
+	env := newEnv(e, policy.Default(), fixtureNow)
+	envs := []*Env{env, env.fork(), env.forkCountOnly()}
+	for _, v := range e.Vaults {
+		want := privilegedHolders(env, v)
+		first := holdersOf(envs[0], v)
+		if !slices.Equal(first, want) {
+			t.Errorf("%s: holdersOf = %v, want %v", v.Name, first, want)
+		}
+		for _, other := range envs[1:] {
+			if got := holdersOf(other, v); len(got) > 0 && &got[0] != &first[0] {
+				t.Errorf("%s: another Env found the holders again", v.Name)
+			}
+		}
+	}
 }

@@ -138,17 +138,16 @@ type Env struct {
 	}
 	// evidence and messages hand out again the evidence maps and messages
 	// this Env's outcomes repeat; refMaps and labels are buffers for
-	// judgeRefs and cmk-tenant-isolation, grants and holders for the rules
-	// that read grants. Like access they are this Env's own, and fork starts
-	// them empty.
+	// judgeRefs and cmk-tenant-isolation, grants for the rules that read
+	// grants. Like access they are this Env's own, and fork starts them
+	// empty.
 	evidence evidence
 	messages messages
 	refMaps  []map[string]any
 	labels   []string
-	// grants and holders are buffers for the grants and privileged
-	// holders of the vault or key reference judged last.
-	grants  []estate.Grant
-	holders []holder
+	// grants is a buffer for the grants on the vault or key reference
+	// judged last.
+	grants []estate.Grant
 	// label is the refLabel of the reference labelled last: the key rules
 	// judge a workload in turn, and each names its references.
 	label struct {
@@ -168,6 +167,11 @@ type indexes struct {
 
 	alertsOnce sync.Once
 	alerts     expiryAlerts // see expiryAlertsOf
+
+	// holders are the privileged holders of the vaults judged so far, by
+	// vault (see holdersOf): goroutines judge different vaults at once.
+	holdersMu sync.Mutex
+	holders   map[*estate.Vault][]holder
 }
 
 // newEnv returns the Env an evaluation starts with.
