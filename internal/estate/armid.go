@@ -2,6 +2,7 @@ package estate
 
 import (
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -40,53 +41,60 @@ func ParseIDType(id string) (ID, bool) {
 // set.
 func parseID(id string, scopes bool) (ID, bool) {
 	var out ID
-	trimmed := strings.TrimSuffix(strings.TrimPrefix(id, "/"), "/") // one trailing slash is tolerated
-	if trimmed == "" || !strings.HasPrefix(id, "/") {
+	if id == "" || id[0] != '/' {
+		return out, false
+	}
+	trimmed := id[1:]
+	if trimmed != "" && trimmed[len(trimmed)-1] == '/' {
+		trimmed = trimmed[:len(trimmed)-1] // one trailing slash is tolerated
+	}
+	if trimmed == "" {
 		return out, false
 	}
 	// start[i] is where segment i begins in trimmed; start[n] is one past the end.
+	// The slashes are found eight bytes at a time: where they fall in an id
+	// is too irregular for a branch per byte to be predicted.
 	var starts [48]int
 	start := starts[:1]
-	for i := 0; i < len(trimmed); i++ {
-		if trimmed[i] == '/' {
+	for i := 0; i < len(trimmed); i += 8 {
+		var w uint64
+		if i+8 <= len(trimmed) {
+			w = word(trimmed, i)
+		} else {
+			w = tailWord(trimmed[i:])
+		}
+		for m := slashes(w); m != 0; m &= m - 1 {
+			j := i + bits.TrailingZeros64(m)/8
+			if j == start[len(start)-1] {
+				return out, false // "//" inside: an empty subscription, group or name
+			}
 			if len(start) == len(starts)-1 {
 				return parseIDSegments(id, trimmed)
 			}
-			start = append(start, i+1)
+			start = append(start, j+1)
 		}
+	}
+	if start[len(start)-1] == len(trimmed) {
+		return out, false // "//" at the end
 	}
 	start = append(start, len(trimmed)+1)
 	n := len(start) - 1
 	seg := func(i int) string { return trimmed[start[i] : start[i+1]-1] }
-	for i := range n {
-		if start[i+1]-1 == start[i] {
-			return out, false // "//" inside: an empty subscription, group or name
-		}
-	}
 	// prefix(i) is "/" + the first i segments joined: the id itself up to
 	// there, since start counts from trimmed, one byte behind id.
 	prefix := func(i int) string { return id[:start[i]] }
 	lastProviders := -1
-	for i := 0; i < n; i++ {
+	for i := 0; i < n-1; i++ { // each word is followed by what it names
 		switch s := seg(i); {
-		case foldEq(s, "subscriptions"):
-			if i == 0 && i+1 < n {
-				out.Subscription = scope(seg(i+1), scopes)
-				i++
-				continue
-			}
-		case foldEq(s, "resourcegroups"):
-			if i == 2 && i+1 < n {
-				out.ResourceGroup = scope(seg(i+1), scopes)
-				i++
-				continue
-			}
+		case i == 0 && foldEq(s, "subscriptions"):
+			out.Subscription = scope(seg(i+1), scopes)
+			i++
+		case i == 2 && foldEq(s, "resourcegroups"):
+			out.ResourceGroup = scope(seg(i+1), scopes)
+			i++
 		case foldEq(s, "providers"):
-			if i+1 < n {
-				lastProviders = i
-				i++ // skip the namespace
-				continue
-			}
+			lastProviders = i
+			i++ // skip the namespace
 		}
 	}
 	if lastProviders < 0 {
@@ -105,12 +113,22 @@ func parseID(id string, scopes bool) (ID, bool) {
 	if rest < 3 || rest%2 == 0 {
 		return out, false
 	}
+	// The type is looked up as the id spells it, its segments joined but not
+	// lower-cased: an estate spells each of its types one way or a few.
 	var buf [160]byte
-	typ := appendLower(buf[:0], seg(lastProviders+1))
+	spelled := append(buf[:0], seg(lastProviders+1)...)
 	for i := lastProviders + 2; i < n; i += 2 {
-		typ = appendLower(append(typ, '/'), seg(i))
+		spelled = append(append(spelled, '/'), seg(i)...)
 	}
-	out.Type = internType(typ)
+	var ok bool
+	if out.Type, ok = (*spellings.Load())[string(spelled)]; !ok {
+		var lower [160]byte
+		typ := appendLower(lower[:0], seg(lastProviders+1))
+		for i := lastProviders + 2; i < n; i += 2 {
+			typ = appendLower(append(typ, '/'), seg(i))
+		}
+		out.Type = internType(spelled, typ)
+	}
 	out.Name = seg(n - 1)
 	switch {
 	case rest > 3: // child resource: strip the last type/name pair
@@ -127,6 +145,32 @@ func parseID(id string, scopes bool) (ID, bool) {
 	return out, true
 }
 
+// word returns the eight bytes of s from i on as a little-endian word; the
+// compiler makes one load of them.
+func word(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// tailWord is word of fewer than eight bytes, padded with zero bytes.
+func tailWord(s string) uint64 {
+	var w uint64
+	for k := len(s) - 1; k >= 0; k-- {
+		w = w<<8 | uint64(s[k])
+	}
+	return w
+}
+
+// slashes returns the high bit of each byte of w that is a '/', and no
+// other bit.
+func slashes(w uint64) uint64 {
+	const ones, low7 = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	x := w ^ '/'*ones // the slashes are zero bytes now
+	// Adding 0x7f to the low seven bits of a byte sets its high bit unless
+	// they are all zero; carries never cross into the next byte.
+	return ^((x&low7 + low7) | x | low7)
+}
+
 // scope returns a scope name lower-cased when lower is set, else as it is:
 // parseID tests it only for being there.
 func scope(name string, lower bool) string {
@@ -136,11 +180,34 @@ func scope(name string, lower bool) string {
 	return name
 }
 
-// foldEq reports whether Lower(s) == lower for a lower-case ASCII word with
-// no "k" (the one ASCII letter a non-ASCII rune, the Kelvin sign, lower-cases
-// to), without lower-casing s.
+// foldEq reports whether Lower(s) == lower for a lower-case ASCII word of
+// eight bytes or more with no "k" (the one ASCII letter a non-ASCII rune,
+// the Kelvin sign, lower-cases to), without lower-casing s. It compares
+// eight bytes at a time, the last eight overlapping the ones before.
 func foldEq(s, lower string) bool {
-	return len(s) == len(lower) && equalFoldASCII(s, lower)
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; ; i += 8 {
+		i = min(i, len(s)-8)
+		// A byte of s matches a letter of lower when it does with the
+		// case bit set, and any other byte when it is the same.
+		if w := word(lower, i); word(s, i)|letters(w)>>2 != w {
+			return false
+		}
+		if i == len(s)-8 {
+			return true
+		}
+	}
+}
+
+// letters returns the high bit of each byte of the ASCII word w that is a
+// lower-case letter, and no other bit.
+func letters(w uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	// Adding 0x80-c to an ASCII byte sets its high bit when it is c or more,
+	// and carries into no other byte.
+	return (w + (0x80-'a')*ones) &^ (w + (0x80-'z'-1)*ones) & high
 }
 
 // appendLower appends Lower(s).
@@ -170,29 +237,32 @@ var knownTypes = func() map[string]string {
 	return m
 }()
 
-// otherTypes is knownTypes and the types no rule reads met so far, whose
-// strings it shares too: a large estate names a few hundred types a million
-// times. Ids are parsed on every core, so the map is replaced, never changed.
-var otherTypes atomic.Pointer[map[string]string]
+// spellings is knownTypes and the types no rule reads met so far, each
+// under its lower-case name and under the ways ids spelled it, sharing one
+// string: a large estate names a few hundred types a million times. Ids are
+// parsed on every core, so the map is replaced, never changed.
+var spellings = func() *atomic.Pointer[map[string]string] {
+	var p atomic.Pointer[map[string]string]
+	p.Store(&knownTypes)
+	return &p
+}()
 
-// maxOtherTypes bounds otherTypes; types beyond it get a string each.
-const maxOtherTypes = 1024
+// maxSpellings bounds spellings; types beyond it get a string each.
+const maxSpellings = 2048
 
-// internType returns the type as a string, shared when it is a known one.
-func internType(b []byte) string {
-	cur := otherTypes.Load()
-	types := cur
-	if types == nil {
-		types = &knownTypes
+// internType returns the type lower as a string, shared when it is a known
+// one, and remembers that ids spell it as spelled.
+func internType(spelled, lower []byte) string {
+	types := spellings.Load()
+	t, ok := (*types)[string(lower)]
+	if !ok {
+		t = string(lower)
 	}
-	if t, ok := (*types)[string(b)]; ok {
-		return t
-	}
-	t := string(b)
-	if len(*types) < len(knownTypes)+maxOtherTypes {
+	if len(*types) < len(knownTypes)+maxSpellings {
 		m := maps.Clone(*types)
 		m[t] = t
-		otherTypes.CompareAndSwap(cur, &m) // losing a race only costs a later miss
+		m[string(spelled)] = t
+		spellings.CompareAndSwap(types, &m) // losing a race only costs a later miss
 	}
 	return t
 }
@@ -319,26 +389,6 @@ func withinLower(id, scope string) bool {
 func asciiOnly(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-// equalFoldASCII compares two ASCII strings of the same length ignoring case.
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
 			return false
 		}
 	}
