@@ -106,7 +106,7 @@ type jsonEncoder struct {
 	w     io.Writer
 	b     []byte
 	err   error
-	rules *ruleTable // see fragments
+	rules map[string]*ruleFragments // by rule id; see fragments
 	// evidenceCache, when not nil, holds the encodings of evidence
 	// maps seen before; see messageEvidence.
 	evidenceCache *evidenceCache

@@ -18,7 +18,6 @@ import (
 // ruleFragments are the encoded parts of a rule's results that do not depend
 // on the resource.
 type ruleFragments struct {
-	id string // the rule's
 	// head opens a result and holds its "rule" member, up to the name of
 	// the "resource" member.
 	head []byte
@@ -112,19 +111,19 @@ func encodeStatusSeverity(b []byte, st rules.Status, sev rules.Severity) []byte 
 // rule is new to the encoder or r's remediation or frameworks are not those
 // encoded last for it.
 func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
-	if e.rules == nil {
-		e.rules = &ruleTable{}
-	}
-	f := e.rules.find(r.Rule)
+	f := e.rules[r.Rule]
 	if f != nil && f.remediation == r.Remediation && slices.Equal(f.frameworks, r.Frameworks) {
 		return f
 	}
 	if f == nil {
-		f = &ruleFragments{id: r.Rule}
+		if e.rules == nil {
+			e.rules = map[string]*ruleFragments{}
+		}
+		f = &ruleFragments{}
 		f.head = append(f.head, resultOpen...)
 		f.head = appendJSONString(f.head, r.Rule)
 		f.head = append(f.head, resultResource...)
-		e.rules.add(f)
+		e.rules[r.Rule] = f
 	}
 	// The frameworks are copied: the cache must not change if the
 	// result's slice does.
@@ -142,35 +141,6 @@ func (e *jsonEncoder) fragments(r *rules.Result) *ruleFragments {
 		f.tail = fe.b
 	}
 	return f
-}
-
-// ruleTable holds the fragments of the rules an encoder has met, in the
-// order met. A resource's results come in the catalog's order of rules, so
-// the rule after the one looked up last is mostly the next result's, and
-// comparing ids from there costs less than hashing the id for a map.
-type ruleTable struct {
-	list []*ruleFragments
-	last int // the index in list of the rule looked up last
-}
-
-// find returns the fragments of the rule id, or nil.
-func (t *ruleTable) find(id string) *ruleFragments {
-	for range t.list {
-		if t.last++; t.last == len(t.list) {
-			t.last = 0
-		}
-		if f := t.list[t.last]; f.id == id {
-			return f
-		}
-	}
-	return nil
-}
-
-// add adds the fragments of a rule find does not know, as the one looked up
-// last.
-func (t *ruleTable) add(f *ruleFragments) {
-	t.list = append(t.list, f)
-	t.last = len(t.list) - 1
 }
 
 // Rules hand out one evidence map to all results whose evidence is equal,
@@ -207,10 +177,11 @@ type evidenceCache struct {
 // message written with it.
 type evidenceEntry struct {
 	m        map[string]any
-	depth    uint8  // m is written at depth: 3 for a result's evidence
-	encoded  bool   // evidence holds m's encoding
-	evidence []byte // m at depth
-	message  string // the message messageEnc encodes, if it is not empty
+	addr     uintptr // mapAddress(m), which it is looked up by
+	depth    uint8   // m is written at depth: 3 for a result's evidence
+	encoded  bool    // evidence holds m's encoding
+	evidence []byte  // m at depth
+	message  string  // the message messageEnc encodes, if it is not empty
 	// messageEnc is message encoded, or empty when no message is kept.
 	messageEnc []byte
 }
@@ -274,26 +245,27 @@ func (e *jsonEncoder) cachedMap(s *evidenceEntry, m map[string]any, depth int) {
 	e.anyMap(m, depth)
 	// The maps within m are looked up in the same slots, and one of them
 	// may have taken s over.
-	if s.m == nil || mapAddress(s.m) != mapAddress(m) || int(s.depth) != depth {
+	if s.m == nil || s.addr != mapAddress(m) || int(s.depth) != depth {
 		return
 	}
 	s.encoded = !failed && e.err == nil && e.evidenceCache.keep(&s.evidence, e.b[start:])
 }
 
-// slot returns the slot m at depth hashes to.
-func (c *evidenceCache) slot(m map[string]any, depth int) *evidenceEntry {
-	return &c.slots[((mapAddress(m)^uintptr(depth))*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
+// slot returns the slot of the map at addr at depth.
+func (c *evidenceCache) slot(addr uintptr, depth int) *evidenceEntry {
+	return &c.slots[((addr^uintptr(depth))*0x9e3779b97f4a7c15)>>(64-evidenceSlotBits)]
 }
 
 // entry returns the slot of m at depth (which must fit a uint8), and
 // whether it was m's already; when it was not, m takes it, and the slot's
 // buffers stay for the next map kept there.
 func (c *evidenceCache) entry(m map[string]any, depth int) (*evidenceEntry, bool) {
-	s := c.slot(m, depth)
-	if s.m != nil && mapAddress(s.m) == mapAddress(m) && int(s.depth) == depth {
+	addr := mapAddress(m)
+	s := c.slot(addr, depth)
+	if s.m != nil && s.addr == addr && int(s.depth) == depth {
 		return s, true
 	}
-	s.m, s.depth, s.encoded, s.message, s.messageEnc = m, uint8(depth), false, "", s.messageEnc[:0]
+	s.m, s.addr, s.depth, s.encoded, s.message, s.messageEnc = m, addr, uint8(depth), false, "", s.messageEnc[:0]
 	return s, false
 }
 

@@ -481,7 +481,7 @@ func TestEvidenceCacheNested(t *testing.T) {
 	like := func(depth int, m map[string]any, mDepth int) map[string]any {
 		for i := 0; ; i++ {
 			x := map[string]any{"key": fmt.Sprintf("/k/%d", i), "enabled": true}
-			if (*c).slot(x, depth) == (*c).slot(m, mDepth) {
+			if (*c).slot(mapAddress(x), depth) == (*c).slot(mapAddress(m), mDepth) {
 				return x
 			}
 		}
@@ -550,7 +550,7 @@ func TestEvidenceCacheReclaims(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if (*c).slot(r.Evidence, 3).encoded {
+			if (*c).slot(mapAddress(r.Evidence), 3).encoded {
 				kept++
 			}
 		}
