@@ -1,6 +1,7 @@
 package estate
 
 import (
+	"hash/maphash"
 	"maps"
 	"math/bits"
 	"slices"
@@ -54,7 +55,7 @@ func parseID(id string, scopes bool) (ID, bool) {
 	// start[i] is where segment i begins in trimmed; start[n] is one past the end.
 	// The slashes are found eight bytes at a time: where they fall in an id
 	// is too irregular for a branch per byte to be predicted.
-	var starts [48]int
+	var starts [32]int
 	start := starts[:1]
 	for i := 0; i < len(trimmed); i += 8 {
 		var w uint64
@@ -120,14 +121,22 @@ func parseID(id string, scopes bool) (ID, bool) {
 	for i := lastProviders + 2; i < n; i += 2 {
 		spelled = append(append(spelled, '/'), seg(i)...)
 	}
-	var ok bool
-	if out.Type, ok = (*spellings.Load())[string(spelled)]; !ok {
-		var lower [160]byte
-		typ := appendLower(lower[:0], seg(lastProviders+1))
-		for i := lastProviders + 2; i < n; i += 2 {
-			typ = appendLower(append(typ, '/'), seg(i))
+	slot := &recentTypes[maphash.Bytes(recentSeed, spelled)%uint64(len(recentTypes))]
+	if r := slot.Load(); r != nil && r.spelled == string(spelled) {
+		out.Type = r.typ
+	} else {
+		var ok bool
+		if out.Type, ok = (*spellings.Load())[string(spelled)]; !ok {
+			var lower [160]byte
+			typ := appendLower(lower[:0], seg(lastProviders+1))
+			for i := lastProviders + 2; i < n; i += 2 {
+				typ = appendLower(append(typ, '/'), seg(i))
+			}
+			out.Type = internType(spelled, typ)
 		}
-		out.Type = internType(spelled, typ)
+		if r == nil {
+			slot.CompareAndSwap(nil, &spelling{string(spelled), out.Type})
+		}
 	}
 	out.Name = seg(n - 1)
 	switch {
@@ -249,6 +258,16 @@ var spellings = func() *atomic.Pointer[map[string]string] {
 
 // maxSpellings bounds spellings; types beyond it get a string each.
 const maxSpellings = 2048
+
+// recentTypes is a look-up in front of spellings: the first spelling met
+// whose hash picks a slot keeps it. It spares most ids the map's probing.
+var recentTypes [1024]atomic.Pointer[spelling]
+
+// recentSeed seeds the hashes that pick a slot of recentTypes.
+var recentSeed = maphash.MakeSeed()
+
+// spelling is a type as ids spell it and the type.
+type spelling struct{ spelled, typ string }
 
 // internType returns the type lower as a string, shared when it is a known
 // one, and remembers that ids spell it as spelled.

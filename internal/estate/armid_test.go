@@ -100,3 +100,37 @@ func TestParseIDSharesTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldEq holds the word-at-a-time comparison to lower-casing, at bytes
+// one case bit away from a letter or from a byte that is not one.
+func TestFoldEq(t *testing.T) {
+	for _, c := range []struct{ s, lower string }{
+		{"subscriptions", "subscriptions"}, {"SUBSCRIPTIONS", "subscriptions"}, {"subScriptionS", "subscriptions"},
+		{"subscription", "subscriptions"}, {"subscriptionss", "subscriptions"}, {"subscriptionz", "subscriptions"},
+		{"subscriptionS", "subscriptions"}, {"Subscription\x13", "subscriptions"}, {"\x13ubscriptions", "subscriptions"},
+		{"Microsoft.Management", "microsoft.management"}, {"microsoft\x0emanagement", "microsoft.management"},
+		{"microsoft.managemenT", "microsoft.management"}, {"providers", "providers"}, {"PROVIDERS", "providers"},
+		{"provider[", "providers"}, {"provider\xd3", "providers"}, {"pro\u017fiders", "providers"},
+		{"resourceGroups", "resourcegroups"}, {"resourceGroup@", "resourcegroups"}, {"managementGroups", "managementgroups"},
+	} {
+		if got, want := foldEq(c.s, c.lower), Lower(c.s) == c.lower; got != want {
+			t.Errorf("foldEq(%q, %q) = %v, want %v", c.s, c.lower, got, want)
+		}
+	}
+}
+
+// TestSlashes: each '/' byte and no other gets its high bit, wherever it
+// falls in the word and whatever its neighbours.
+func TestSlashes(t *testing.T) {
+	for _, s := range []string{"abcdefgh", "/bcdefgh", "abcdefg/", "////////", "a/b/c/d/", "\xaf\x2e\x2f\x30\x0f\x6f\xff/", "\x00\x00/\x00\x00\x00\x00\x00"} {
+		var want uint64
+		for i := range 8 {
+			if s[i] == '/' {
+				want |= 0x80 << (8 * i)
+			}
+		}
+		if got := slashes(word(s, 0)); got != want {
+			t.Errorf("slashes(%q) = %#x, want %#x", s, got, want)
+		}
+	}
+}
