@@ -38,13 +38,20 @@ var cmkIdentityAccess = &Rule{
 var opNames = map[string]string{"get": "get", "wrapkey": "wrapKey", "unwrapkey": "unwrapKey", "encrypt": "encrypt", "decrypt": "decrypt"}
 
 // accessOps are the key operations (estate.KeyOperations names) the identity
-// needs: to encrypt and decrypt for AKS KMS, else to wrap and unwrap.
+// needs: to encrypt and decrypt for AKS KMS, else to wrap and unwrap. The
+// list is shared: read it, never change it.
 func accessOps(kms bool) []string {
 	if kms {
-		return []string{"encrypt", "decrypt"}
+		return kmsAccessOps[:]
 	}
-	return []string{"get", "wrapkey", "unwrapkey"}
+	return wrapAccessOps[:]
 }
+
+// kmsAccessOps and wrapAccessOps are the lists accessOps returns.
+var (
+	kmsAccessOps  = [...]string{"encrypt", "decrypt"}
+	wrapAccessOps = [...]string{"get", "wrapkey", "unwrapkey"}
+)
 
 // accessQuestion is everything identityAccess reads of a reference it can
 // follow, so that references asking the same question share the verdict.
@@ -75,10 +82,15 @@ func identityAccess(env *Env, w *estate.Workload, ref *estate.KeyRef) refVerdict
 // judgeAccess answers an accessQuestion.
 func judgeAccess(env *Env, q accessQuestion) refVerdict {
 	id, v, name := q.id, q.vault, q.key
-	who := id.Label()
-	ev := Ev("identity", who, "vault", v.ID)
-	if id.PrincipalID != "" {
-		ev = append(ev, "principalId", id.PrincipalID)
+	// A count-only Env's verdicts have neither reasons nor evidence.
+	var who string
+	var ev []any
+	if !env.countOnly {
+		who = id.Label()
+		ev = Ev("identity", who, "vault", v.ID)
+		if id.PrincipalID != "" {
+			ev = append(ev, "principalId", id.PrincipalID)
+		}
 	}
 	switch {
 	case id.Problem != "":
@@ -91,13 +103,8 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 		return refVerdict{Status: Unknown, Evidence: ev, Reason: fmt.Sprintf(
 			"Managed HSM %s authorises key use by local RBAC, which ARM snapshots do not carry", v.Name)}
 	}
-	model := "access policies"
-	if v.RBAC {
-		model = "Azure RBAC"
-	}
-	ev = append(ev, "permissionModel", model)
 	need := accessOps(q.kms)
-	have := map[string]bool{}
+	var have [max(len(kmsAccessOps), len(wrapAccessOps))]bool // by position in need
 	var granted, ignored, unresolved []string
 	env.grants = env.Estate.AppendGrants(env.grants[:0], v, estate.KeyScope(v, name), id.PrincipalID)
 	for _, g := range env.grants {
@@ -116,9 +123,9 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 			unresolved = append(unresolved, label+": "+g.Unresolved)
 		default:
 			useful := false
-			for _, op := range need {
+			for i, op := range need {
 				if g.Has(op) {
-					have[op], useful = true, true
+					have[i], useful = true, true
 				}
 			}
 			if useful {
@@ -127,8 +134,8 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 		}
 	}
 	var missing []string
-	for _, op := range need {
-		if !have[op] {
+	for i, op := range need {
+		if !have[i] {
 			missing = append(missing, opNames[op])
 		}
 	}
@@ -136,7 +143,11 @@ func judgeAccess(env *Env, q accessQuestion) refVerdict {
 	if env.countOnly {
 		return refVerdict{Status: st}
 	}
-	ev = append(ev, "grants", nonNil(granted))
+	model := "access policies"
+	if v.RBAC {
+		model = "Azure RBAC"
+	}
+	ev = append(ev, "permissionModel", model, "grants", nonNil(granted))
 	if len(ignored) > 0 {
 		ev = append(ev, "ignoredGrants", ignored)
 	}
