@@ -332,10 +332,12 @@ func judgedResources(e *estate.Estate, results []rules.Result) []judgedResource 
 // describe describes a judged resource for the report context, its tags as
 // contextStream says; its source is in src.
 func describe(j judgedResource, tags func(estate.Tags) map[string]string, src *report.Source) report.Resource {
-	rc := report.Resource{ID: j.id, Type: j.typ, Subscription: subscription(j.id), ResourceGroup: resourceGroup(j.id)}
+	rc := report.Resource{ID: j.id, Type: j.typ}
+	id, _ := estate.ParseID(j.id)
+	rc.Name, rc.Subscription, rc.ResourceGroup = id.Name, id.Subscription, resourceGroup(j.id)
 	if r := j.r; r != nil {
 		rc.Service = serviceName(r)
-		rc.Name = lastName(r.ID)
+		rc.Name = cmpOr(lastName(r.ID), rc.Name)
 		rc.Location = r.Location
 		if tags != nil {
 			rc.Tags = tags(r.Tags)
@@ -347,27 +349,7 @@ func describe(j judgedResource, tags func(estate.Tags) map[string]string, src *r
 			rc.Source = src
 		}
 	}
-	if rc.Name == "" {
-		id, _ := estate.ParseID(j.id)
-		rc.Name = id.Name
-	}
 	return rc
-}
-
-// subscription returns estate.ParseID(id).Subscription, the lower-cased
-// subscription an id is under, without parsing the whole id in the usual
-// case (parsing is most of describing a resource): an id that starts with
-// "/subscriptions/" and has no empty segment, no trailing slash and a few
-// segments names its subscription in the segment after. ParseID reads all
-// other ids.
-func subscription(id string) string {
-	if rest, ok := strings.CutPrefix(id, "/subscriptions/"); ok && !strings.HasSuffix(id, "/") &&
-		!strings.Contains(id, "//") && strings.Count(id, "/") <= 16 {
-		sub, _, _ := strings.Cut(rest, "/")
-		return estate.Lower(sub)
-	}
-	p, _ := estate.ParseID(id)
-	return p.Subscription
 }
 
 // serviceName names what kind of thing a judged resource is: its service for

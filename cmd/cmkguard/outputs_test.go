@@ -218,39 +218,6 @@ func TestScanExampleEstateSARIF(t *testing.T) {
 	}
 }
 
-// TestSubscription holds subscription to what estate.ParseID reads, on the
-// ids its short cut takes and on odd ones it leaves to ParseID.
-func TestSubscription(t *testing.T) {
-	long := "/subscriptions/abc" + strings.Repeat("/a", 60)
-	cases := []struct{ id, want string }{
-		{"/subscriptions/ABC-def/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa", "abc-def"},
-		{"/subscriptions/abc", "abc"},
-		{"/subscriptions/abc/", "abc"},
-		{"/subscriptions/abc//", ""},
-		{"/subscriptions/", ""},
-		{"/subscriptions//rg", ""},
-		{"/subscriptions/abc/resourceGroups//providers/a.b/c/d", ""},
-		{"/subscriptions/abc" + strings.Repeat("/a", 7), "abc"},
-		{"/subscriptions/abc" + strings.Repeat("/a", 8), "abc"},
-		{long, "abc"},
-		{long + "//a", ""},
-		{"/Subscriptions/ABC/resourceGroups/rg", "abc"},
-		{"/subscriptions/ÄBC/resourceGroups/rg", "äbc"},
-		{"subscriptions/abc/resourceGroups/rg", ""},
-		{"//subscriptions/abc", ""},
-		{"/providers/Microsoft.Management/managementGroups/mg", ""},
-		{"/tenants/t/subscriptions/abc", ""},
-		{"/", ""},
-		{"", ""},
-	}
-	for _, c := range cases {
-		p, _ := estate.ParseID(c.id)
-		if got := subscription(c.id); got != c.want || got != p.Subscription {
-			t.Errorf("subscription(%q) = %q, want %q (ParseID: %q)", c.id, got, c.want, p.Subscription)
-		}
-	}
-}
-
 // TestDescribeName names a judged resource by the estate's id when the
 // estate holds it, and by the judged id otherwise.
 func TestDescribeName(t *testing.T) {
