@@ -57,8 +57,14 @@ func (x *idIndex) findHash(list []*Resource, id string, h uint64) int {
 	if !ok {
 		return -1
 	}
-	if SameID(list[i].ID, id) {
-		return i
+	return x.match(list, id, h, i)
+}
+
+// match returns the position of the resource with that id among those whose
+// ids hash to h, the first of which is at position first, or -1.
+func (x *idIndex) match(list []*Resource, id string, h uint64, first int) int {
+	if SameID(list[first].ID, id) {
+		return first
 	}
 	for _, i := range x.more[h] {
 		if SameID(list[i].ID, id) {
@@ -81,28 +87,18 @@ func (x *idIndex) addHash(h uint64, i int) {
 	x.addMore(h, i)
 }
 
-// insert returns the position of the resource with that id in list, as
-// find does, or else records that it is at position i, as add does, and
-// returns -1.
-func (x *idIndex) insert(list []*Resource, id string, i int) int {
-	return x.insertHash(list, id, x.hash(id), i)
-}
-
-// insertHash is insert for an id that hashes to h. It looks the hash up
-// once: in a large index, that is a cache miss.
+// insertHash returns the position of the resource with that id, which
+// hashes to h, in list, as find does, or else records that it is at
+// position i, as add does, and returns -1. It looks the hash up once: in a
+// large index, that is a cache miss.
 func (x *idIndex) insertHash(list []*Resource, id string, h uint64, i int) int {
 	j, taken := x.first[h]
 	if !taken {
 		x.first[h] = i
 		return -1
 	}
-	if SameID(list[j].ID, id) {
+	if j = x.match(list, id, h, j); j >= 0 {
 		return j
-	}
-	for _, j := range x.more[h] {
-		if SameID(list[j].ID, id) {
-			return j
-		}
 	}
 	x.addMore(h, i)
 	return -1

@@ -111,18 +111,18 @@ func TestIDIndex(t *testing.T) {
 	for i, r := range list {
 		y.add(r.ID, i)
 	}
-	// insert finds what add recorded, and records what is new.
+	// insertHash finds what add recorded, and records what is new.
 	w := newIDIndex(0)
 	for i, r := range list {
-		if got := w.insert(list, r.ID, i); got != -1 {
-			t.Errorf("insert(%q) of a new id = %d, want -1", r.ID, got)
+		if got := w.insertHash(list, r.ID, w.hash(r.ID), i); got != -1 {
+			t.Errorf("insertHash(%q) of a new id = %d, want -1", r.ID, got)
 		}
-		if got := w.insert(list, strings.ToUpper(r.ID), len(list)); got != i {
-			t.Errorf("insert(%q) again = %d, want %d", r.ID, got, i)
+		if got := w.insertHash(list, strings.ToUpper(r.ID), w.hash(strings.ToUpper(r.ID)), len(list)); got != i {
+			t.Errorf("insertHash(%q) again = %d, want %d", r.ID, got, i)
 		}
 	}
-	if got := z.insert(list, list[1].ID, 7); got != 1 {
-		t.Errorf("insert of a colliding id = %d, want 1", got)
+	if got := z.insertHash(list, list[1].ID, z.hash(list[1].ID), 7); got != 1 {
+		t.Errorf("insertHash of a colliding id = %d, want 1", got)
 	}
 	tests := []struct {
 		id   string
