@@ -128,9 +128,9 @@ func parseID(id string, scopes bool) (ID, bool) {
 		var ok bool
 		if out.Type, ok = (*spellings.Load())[string(spelled)]; !ok {
 			var lower [160]byte
-			typ := appendLower(lower[:0], seg(lastProviders+1))
+			typ := AppendLower(lower[:0], seg(lastProviders+1))
 			for i := lastProviders + 2; i < n; i += 2 {
-				typ = appendLower(append(typ, '/'), seg(i))
+				typ = AppendLower(append(typ, '/'), seg(i))
 			}
 			out.Type = internType(spelled, typ)
 		}
@@ -217,21 +217,6 @@ func letters(w uint64) uint64 {
 	// Adding 0x80-c to an ASCII byte sets its high bit when it is c or more,
 	// and carries into no other byte.
 	return (w + (0x80-'a')*ones) &^ (w + (0x80-'z'-1)*ones) & high
-}
-
-// appendLower appends Lower(s).
-func appendLower(b []byte, s string) []byte {
-	if !asciiOnly(s) {
-		return append(b, Lower(s)...)
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		b = append(b, c)
-	}
-	return b
 }
 
 // knownTypes are the types rules read; ParseID shares their strings.

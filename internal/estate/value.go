@@ -21,6 +21,18 @@ func Lower(s string) string {
 	return strings.ToLower(s)
 }
 
+// AppendLower appends Lower(s) to b. Sorting and hashing lower-case ids
+// wants them in a buffer, not a string each; an ASCII s, the usual kind, is
+// lower-cased in place after it is copied, eight bytes at a time.
+func AppendLower(b []byte, s string) []byte {
+	start := len(b)
+	b = append(b, s...)
+	if lowerASCIIBytes(b[start:]) {
+		return b
+	}
+	return append(b[:start], Lower(s)...)
+}
+
 // lowerASCIIString reports whether s is ASCII without upper-case letters. It
 // reads eight bytes at a time (the compiler makes one load of the eight), as
 // lowerASCIIBytes does.

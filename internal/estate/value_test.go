@@ -135,5 +135,9 @@ func TestLower(t *testing.T) {
 		if want == s && unsafe.StringData(got) != unsafe.StringData(s) {
 			t.Errorf("Lower(%q) made a copy", s)
 		}
+		// AppendLower appends the same after what the buffer holds.
+		if got := string(AppendLower([]byte("ABC/"), s)); got != "ABC/"+want {
+			t.Errorf("AppendLower(%q, %q) = %q, want %q", "ABC/", s, got, "ABC/"+want)
+		}
 	}
 }

@@ -3,14 +3,12 @@ package rules
 import (
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cmkguard/cmkguard/internal/estate"
 	"github.com/cmkguard/cmkguard/internal/policy"
@@ -403,7 +401,7 @@ func (s *idSort) sort(order, scratch []int32, spread int) {
 		buf := make([]byte, 0, size)
 		for _, o := range order {
 			start := len(buf)
-			buf = appendLower(buf, s.subjects[o].res.ID)
+			buf = estate.AppendLower(buf, s.subjects[o].res.ID)
 			s.keys[o] = buf[start:len(buf):len(buf)]
 		}
 		slices.SortFunc(order, s.compare)
@@ -487,47 +485,6 @@ func permute(s []subject, order []int32) {
 			j = k
 		}
 	}
-}
-
-// appendLower appends estate.Lower(id) to b. An ASCII id, the usual kind,
-// is lower-cased eight bytes at a time after it is copied.
-func appendLower(b []byte, id string) []byte {
-	start := len(b)
-	b = append(b, id...)
-	t := b[start:]
-	for len(t) >= 8 {
-		x := binary.LittleEndian.Uint64(t)
-		if x&ascii8 != 0 {
-			return append(b[:start], estate.Lower(id)...)
-		}
-		binary.LittleEndian.PutUint64(t, lowerASCII8(x))
-		t = t[8:]
-	}
-	for i, c := range t {
-		if c >= utf8.RuneSelf {
-			return append(b[:start], estate.Lower(id)...)
-		}
-		if 'A' <= c && c <= 'Z' {
-			t[i] = c + 'a' - 'A'
-		}
-	}
-	return b
-}
-
-// ascii8 has the high bit of each of eight bytes set: a word of ASCII has
-// none of them.
-const ascii8 = 0x8080808080808080
-
-// lowerASCII8 lower-cases the eight ASCII bytes of x. Adding to each byte
-// sets its high bit when it is at least 'A', and adding a little less when
-// it is above 'Z'; the bytes that differ are the upper-case letters, and
-// 0x80>>2 is the bit that makes them lower-case. No byte carries into the
-// next, as none exceeds 0x7f.
-func lowerASCII8(x uint64) uint64 {
-	const ones = 0x0101010101010101
-	atLeastA := x + (0x80-'A')*ones
-	aboveZ := x + (0x80-'Z'-1)*ones
-	return x | (atLeastA^aboveZ)&ascii8>>2
 }
 
 // activeRule is a rule the policy leaves enabled, with its severity after
