@@ -368,12 +368,9 @@ func sortByID(subjects []subject, workers int) []subject {
 	}
 	s := idSort{subjects: subjects, keys: keys}
 	s.sort(order, make([]int32, len(order)), max(1, min(workers, len(order)/minSortPart)))
-	halves(len(order), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			o := order[i]
-			subjects[o].again = i > 0 && bytes.Equal(keys[o], keys[order[i-1]])
-		}
-	})
+	for i, o := range order {
+		subjects[o].again = i > 0 && bytes.Equal(keys[o], keys[order[i-1]])
+	}
 	permute(subjects, order)
 	return subjects
 }
@@ -449,19 +446,6 @@ func (s *idSort) mergeBack(dst, a, b []int32) {
 			j--
 		}
 	}
-}
-
-// halves runs f over the two halves of [0, n), the first on a goroutine of
-// its own when n is large enough to be worth one.
-func halves(n int, f func(lo, hi int)) {
-	if n < 2*minSortPart {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { f(0, n/2) })
-	f(n/2, n)
-	wg.Wait()
 }
 
 // permute moves s[order[i]] to s[i] for every i, in place, following each
