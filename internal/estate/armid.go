@@ -154,13 +154,6 @@ func parseID(id string, scopes bool) (ID, bool) {
 	return out, true
 }
 
-// word returns the eight bytes of s from i on as a little-endian word; the
-// compiler makes one load of them.
-func word(s string, i int) uint64 {
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-}
-
 // tailWord is word of fewer than eight bytes, padded with zero bytes.
 func tailWord(s string) uint64 {
 	var w uint64
@@ -201,22 +194,13 @@ func foldEq(s, lower string) bool {
 		i = min(i, len(s)-8)
 		// A byte of s matches a letter of lower when it does with the
 		// case bit set, and any other byte when it is the same.
-		if w := word(lower, i); word(s, i)|letters(w)>>2 != w {
+		if w := word(lower, i); word(s, i)|inRange(w, 'a', 'z')>>2 != w {
 			return false
 		}
 		if i == len(s)-8 {
 			return true
 		}
 	}
-}
-
-// letters returns the high bit of each byte of the ASCII word w that is a
-// lower-case letter, and no other bit.
-func letters(w uint64) uint64 {
-	const ones, high = 0x0101010101010101, 0x8080808080808080
-	// Adding 0x80-c to an ASCII byte sets its high bit when it is c or more,
-	// and carries into no other byte.
-	return (w + (0x80-'a')*ones) &^ (w + (0x80-'z'-1)*ones) & high
 }
 
 // knownTypes are the types rules read; ParseID shares their strings.

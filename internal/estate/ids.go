@@ -149,19 +149,15 @@ func hashID(seed maphash.Seed, id string) uint64 {
 
 // lowerASCIIBytes lower-cases b in place and reports whether it is all
 // ASCII; when it is not, b is left partly lower-cased. It works on eight
-// bytes at a time: a byte below 0x80 plus 0x3f reaches 0x80 when it is at
-// least 'A', plus 0x25 when it is beyond 'Z', and neither sum carries into
-// the next byte.
+// bytes at a time: 0x80>>2 is the bit that makes a letter lower-case.
 func lowerASCIIBytes(b []byte) bool {
-	const high, ge, gt = 0x8080808080808080, 0x3f3f3f3f3f3f3f3f, 0x2525252525252525
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
-		if w&high != 0 {
+		if w&highBits != 0 {
 			return false
 		}
-		upper := (w + ge) &^ (w + gt) & high
-		binary.LittleEndian.PutUint64(b[i:], w|upper>>2)
+		binary.LittleEndian.PutUint64(b[i:], w|inRange(w, 'A', 'Z')>>2)
 	}
 	for ; i < len(b); i++ {
 		if b[i] >= utf8.RuneSelf {

@@ -34,15 +34,11 @@ func AppendLower(b []byte, s string) []byte {
 }
 
 // lowerASCIIString reports whether s is ASCII without upper-case letters. It
-// reads eight bytes at a time (the compiler makes one load of the eight), as
-// lowerASCIIBytes does.
+// reads eight bytes at a time, as lowerASCIIBytes does.
 func lowerASCIIString(s string) bool {
-	const high, ge, gt = 0x8080808080808080, 0x3f3f3f3f3f3f3f3f, 0x2525252525252525
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if w&high != 0 || (w+ge)&^(w+gt)&high != 0 {
+		if w := word(s, i); w&highBits != 0 || inRange(w, 'A', 'Z') != 0 {
 			return false
 		}
 	}
@@ -52,6 +48,25 @@ func lowerASCIIString(s string) bool {
 		}
 	}
 	return true
+}
+
+// highBits has the high bit of each of eight bytes set: a word of ASCII has
+// none of them.
+const highBits = 0x8080808080808080
+
+// word returns the eight bytes of s from i on as a little-endian word; the
+// compiler makes one load of them.
+func word(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// inRange returns the high bit of each byte of the ASCII word w that lies
+// in [lo, hi], and no other bit. Adding 0x80-c to an ASCII byte sets its
+// high bit when it is c or more, and carries into no other byte.
+func inRange(w uint64, lo, hi byte) uint64 {
+	const ones = 0x0101010101010101
+	return (w + uint64(0x80-lo)*ones) &^ (w + uint64(0x80-hi-1)*ones) & highBits
 }
 
 // Get returns the value at a dotted path such as "encryption.keysource", or nil.
